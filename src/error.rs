@@ -1,0 +1,94 @@
+//! The one place that turns errors into what users see: `error: …`, then `hint: …` lines,
+//! and an exit code (contract: 0 ok, 1 error, 2 usage, 127 command not found).
+//!
+//! Library modules return their own `thiserror` enums carrying the file, line or URL; they are
+//! gathered here in [`Error`]. Each module error may offer a hint through a `hint()` method.
+
+use crate::layout::NoHomeError;
+use crate::pins::PinError;
+use crate::pins::write::PinWriteError;
+use crate::spec::{SpecError, ToolRequestError};
+
+/// Every error a command can end with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Pin(#[from] PinError),
+    #[error(transparent)]
+    PinWrite(#[from] PinWriteError),
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error(transparent)]
+    Request(#[from] ToolRequestError),
+    #[error(transparent)]
+    NoHome(#[from] NoHomeError),
+    #[error("cannot read the current directory: {0}")]
+    CurrentDir(#[source] std::io::Error),
+    #[error("`{0}` is not a tool envm manages")]
+    UnknownTool(String),
+    #[error("`{0}` names no version")]
+    MissingVersion(String),
+    /// A failure with its own message and hint, for command code that has no better type.
+    #[error("{message}")]
+    Other {
+        message: String,
+        hint: Option<String>,
+        code: i32,
+    },
+}
+
+impl Error {
+    /// An error with a message, an optional hint and exit code 1.
+    pub fn msg(message: impl Into<String>, hint: Option<String>) -> Error {
+        Error::Other {
+            message: message.into(),
+            hint,
+            code: 1,
+        }
+    }
+
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Pin(e) => e.hint(),
+            Error::PinWrite(e) => e.hint(),
+            Error::Spec(e) | Error::Request(ToolRequestError::Spec(e)) => Some(e.hint()),
+            Error::Request(ToolRequestError::UnknownTool(_)) => Some(
+                "envm manages python, node, go and zig: write `TOOL@SPEC`, e.g. `node@22`".into(),
+            ),
+            Error::NoHome(_) => Some("set ENVM_HOME to a folder envm may use".into()),
+            Error::CurrentDir(_) => Some("cd into a folder that exists".into()),
+            Error::UnknownTool(_) => Some("envm manages python, node, go and zig".into()),
+            Error::MissingVersion(name) => Some(format!(
+                "write it as `{name}@<version>`, e.g. `{name}@latest`"
+            )),
+            Error::Other { hint, .. } => hint.clone(),
+        }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Other { code, .. } => *code,
+            _ => 1,
+        }
+    }
+}
+
+/// Prints `err` for people (message, its causes, hint) on stderr and returns the exit code.
+pub fn report(err: &Error) -> i32 {
+    use std::fmt::Write;
+    let mut text = format!("error: {err}");
+    let mut source = std::error::Error::source(err);
+    // Transparent variants forward `source()` to the inner error's own source.
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            let _ = write!(text, "\n  caused by: {cause_text}");
+        }
+        source = cause.source();
+    }
+    if let Some(hint) = err.hint() {
+        let _ = write!(text, "\nhint: {hint}");
+    }
+    eprintln!("{text}");
+    err.exit_code()
+}

@@ -1,0 +1,5 @@
+//! The `envm` binary.
+
+fn main() -> std::process::ExitCode {
+    envm::cli::main()
+}

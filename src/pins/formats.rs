@@ -1,0 +1,332 @@
+//! Parsers for every pin-file dialect envm reads, each as the tool that owns it reads it:
+//! envm's own `envm.toml` (and the global `config.toml`), asdf's `.tool-versions`, nvm's
+//! `.nvmrc`, pyenv's `.python-version`, `.node-version` and `.go-version`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::{Pin, PinError, PinSource};
+use crate::spec::Spec;
+use crate::tool::Tool;
+
+/// Files any tool may be pinned in, read before the tools' own files.
+pub const PROJECT_FILES: [&str; 3] = ["envm.toml", ".envm.toml", ".tool-versions"];
+
+/// Parses a pin file by its name. `path` is used for the file name and in errors.
+pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    match name {
+        ".tool-versions" => parse_tool_versions(path, text),
+        ".nvmrc" => parse_single(path, text, Tool::Node, true),
+        ".node-version" => parse_single(path, text, Tool::Node, false),
+        ".go-version" => parse_single(path, text, Tool::Go, false),
+        ".python-version" => parse_python_version(path, text),
+        _ => parse_envm_toml(path, text),
+    }
+}
+
+fn malformed(
+    path: &Path,
+    line: usize,
+    message: impl Into<String>,
+    hint: Option<String>,
+) -> PinError {
+    PinError::Malformed {
+        path: path.to_path_buf(),
+        line,
+        message: message.into(),
+        hint,
+    }
+}
+
+fn parse_spec(path: &Path, line: usize, tool: Tool, text: &str) -> Result<Spec, PinError> {
+    Spec::parse(tool, text).map_err(|e| malformed(path, line, e.to_string(), Some(e.hint())))
+}
+
+fn file_pin(path: &Path, tool: Tool, specs: Vec<Spec>) -> Pin {
+    Pin {
+        tool,
+        specs,
+        source: PinSource::File(path.to_path_buf()),
+    }
+}
+
+/// The part of a line before a `#` comment, trimmed.
+fn strip_comment(line: &str) -> &str {
+    line.split('#').next().unwrap_or("").trim()
+}
+
+/// `envm.toml`'s `[tools]` table: `node = "22"`, `python = ["3.12", "3.11"]`.
+pub fn parse_envm_toml(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
+    #[derive(Deserialize)]
+    struct ProjectToml {
+        #[serde(default)]
+        tools: BTreeMap<String, toml::Spanned<ToolValue>>,
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ToolValue {
+        One(Scalar),
+        Many(Vec<Scalar>),
+    }
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Integer(i64),
+        Float(f64),
+    }
+
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let doc: ProjectToml = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(s.start)).unwrap_or(1);
+        let message = e.message().trim().to_string();
+        malformed(
+            path,
+            line,
+            format!("invalid TOML: {message}"),
+            Some("envm.toml pins tools as `[tools]` entries: `node = \"22\"` or `python = [\"3.12\", \"3.11\"]`".into()),
+        )
+    })?;
+    let mut pins = Vec::new();
+    for (name, value) in doc.tools {
+        let line = line_of(value.span().start);
+        let tool = Tool::from_name(&name).ok_or_else(|| {
+            malformed(
+                path,
+                line,
+                format!("unknown tool `{name}` in [tools]"),
+                Some("envm manages python, node, go and zig".into()),
+            )
+        })?;
+        let scalars = match value.into_inner() {
+            ToolValue::One(s) => vec![s],
+            ToolValue::Many(list) => list,
+        };
+        if scalars.is_empty() {
+            return Err(malformed(
+                path,
+                line,
+                format!("`{name}` lists no version"),
+                None,
+            ));
+        }
+        let specs = scalars
+            .into_iter()
+            .map(|s| match s {
+                Scalar::Text(t) => parse_spec(path, line, tool, &t),
+                Scalar::Integer(i) => parse_spec(path, line, tool, &i.to_string()),
+                Scalar::Float(f) => Err(malformed(
+                    path,
+                    line,
+                    format!("`{name} = {f}` is a number, and numbers lose trailing zeros (3.10 reads as 3.1)"),
+                    Some(format!("quote the version: {name} = \"{f}\"")),
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        pins.push(file_pin(path, tool, specs));
+    }
+    Ok(pins)
+}
+
+/// asdf's `.tool-versions`: `tool version [version...]` per line, `#` comments, `nodejs` as an
+/// alias of node. Tools envm does not manage are left for asdf.
+fn parse_tool_versions(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
+    let mut pins: Vec<Pin> = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = index + 1;
+        let content = strip_comment(raw);
+        let mut words = content.split_whitespace();
+        let Some(name) = words.next() else { continue };
+        let Some(tool) = Tool::from_name(name) else {
+            continue;
+        };
+        let specs = words
+            .map(|w| parse_spec(path, line, tool, w))
+            .collect::<Result<Vec<_>, _>>()?;
+        if specs.is_empty() {
+            return Err(malformed(
+                path,
+                line,
+                format!("`{name}` has no version"),
+                Some(format!(
+                    "write `{name} <version>`, e.g. `{name} {}`",
+                    example(tool)
+                )),
+            ));
+        }
+        if pins.iter().any(|p| p.tool == tool) {
+            return Err(malformed(
+                path,
+                line,
+                format!("`{name}` is listed twice"),
+                None,
+            ));
+        }
+        pins.push(file_pin(path, tool, specs));
+    }
+    Ok(pins)
+}
+
+/// pyenv's `.python-version`: one version per line (the first is the default, the others
+/// stay available), `#` comments.
+fn parse_python_version(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
+    let mut specs = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let content = strip_comment(raw);
+        if content.is_empty() {
+            continue;
+        }
+        if content.split_whitespace().count() > 1 {
+            return Err(malformed(
+                path,
+                index + 1,
+                format!("`{content}` holds more than one version"),
+                Some("write one version per line".into()),
+            ));
+        }
+        specs.push(parse_spec(path, index + 1, Tool::Python, content)?);
+    }
+    Ok(if specs.is_empty() {
+        Vec::new()
+    } else {
+        vec![file_pin(path, Tool::Python, specs)]
+    })
+}
+
+/// `.nvmrc` (`v20`, `lts/*`, `lts/iron`, `node`, `#` comments), `.node-version` and
+/// `.go-version`: one version in the file.
+fn parse_single(path: &Path, text: &str, tool: Tool, comments: bool) -> Result<Vec<Pin>, PinError> {
+    let mut spec: Option<Spec> = None;
+    for (index, raw) in text.lines().enumerate() {
+        let content = if comments {
+            strip_comment(raw)
+        } else {
+            raw.trim()
+        };
+        if content.is_empty() {
+            continue;
+        }
+        if spec.is_some() || content.split_whitespace().count() > 1 {
+            return Err(malformed(
+                path,
+                index + 1,
+                format!("`{content}`: this file holds one version, and one is already given"),
+                Some(format!("keep a single line such as `{}`", example(tool))),
+            ));
+        }
+        spec = Some(parse_spec(path, index + 1, tool, content)?);
+    }
+    Ok(spec
+        .map(|s| vec![file_pin(path, tool, vec![s])])
+        .unwrap_or_default())
+}
+
+fn example(tool: Tool) -> &'static str {
+    match tool {
+        Tool::Python => "3.12",
+        Tool::Node => "22",
+        Tool::Go => "1.23",
+        Tool::Zig => "0.14",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs(pins: &[Pin], tool: Tool) -> Vec<String> {
+        pins.iter()
+            .find(|p| p.tool == tool)
+            .map(|p| p.specs.iter().map(|s| s.as_str().to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    fn line_of(err: PinError) -> usize {
+        match err {
+            PinError::Malformed { line, .. } => line,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tool_versions_as_asdf_writes_it() {
+        let text = "# pins\nnodejs 20.11.0 18   # fallback\npython 3.12.1 3.11\nruby 3.3.0\n\n";
+        let pins = parse_file(Path::new("/p/.tool-versions"), text).unwrap();
+        assert_eq!(specs(&pins, Tool::Node), ["20.11.0", "18"]);
+        assert_eq!(specs(&pins, Tool::Python), ["3.12.1", "3.11"]);
+        assert_eq!(pins.len(), 2);
+        let err = parse_file(Path::new("/p/.tool-versions"), "python 3.12\nnodejs\n").unwrap_err();
+        assert_eq!(line_of(err), 2);
+        let err = parse_file(Path::new("/p/.tool-versions"), "\n\ngo banana\n").unwrap_err();
+        assert_eq!(line_of(err), 3);
+    }
+
+    #[test]
+    fn nvmrc_forms() {
+        for (text, want) in [
+            ("v20\n", "v20"),
+            ("lts/*", "lts/*"),
+            ("# comment\nlts/iron # note\n", "lts/iron"),
+            ("node\n", "node"),
+            ("20.11.1\n", "20.11.1"),
+        ] {
+            let pins = parse_file(Path::new("/p/.nvmrc"), text).unwrap();
+            assert_eq!(specs(&pins, Tool::Node), [want], "{text:?}");
+        }
+        assert!(
+            parse_file(Path::new("/p/.nvmrc"), "# only a comment\n")
+                .unwrap()
+                .is_empty()
+        );
+        let err = parse_file(Path::new("/p/.nvmrc"), "20\n22\n").unwrap_err();
+        assert_eq!(line_of(err), 2);
+        let err = parse_file(Path::new("/p/.nvmrc"), "iojs-v3\n").unwrap_err();
+        assert_eq!(line_of(err), 1);
+    }
+
+    #[test]
+    fn python_version_is_multi_line() {
+        let pins = parse_file(
+            Path::new("/p/.python-version"),
+            "3.12.1\n# c\n3.11\nsystem\n",
+        )
+        .unwrap();
+        assert_eq!(specs(&pins, Tool::Python), ["3.12.1", "3.11", "system"]);
+        let err =
+            parse_file(Path::new("/p/.python-version"), "3.12\nminiconda3-latest\n").unwrap_err();
+        assert_eq!(line_of(err), 2);
+    }
+
+    #[test]
+    fn go_and_node_version_files() {
+        let pins = parse_file(Path::new("/p/.go-version"), "go1.22.0\n").unwrap();
+        assert_eq!(specs(&pins, Tool::Go), ["go1.22.0"]);
+        let pins = parse_file(Path::new("/p/.node-version"), "22.11.0").unwrap();
+        assert_eq!(specs(&pins, Tool::Node), ["22.11.0"]);
+    }
+
+    #[test]
+    fn envm_toml_tools_table() {
+        let text = "# project\n[tools]\nnode = \"22\"\npython = [\"3.12\", \"3.11\"]\ngo = 1\n\n[env]\nX = \"1\"\n";
+        let pins = parse_file(Path::new("/p/envm.toml"), text).unwrap();
+        assert_eq!(specs(&pins, Tool::Node), ["22"]);
+        assert_eq!(specs(&pins, Tool::Python), ["3.12", "3.11"]);
+        assert_eq!(specs(&pins, Tool::Go), ["1"]);
+        let err = parse_file(
+            Path::new("/p/envm.toml"),
+            "[tools]\nnode = \"22\"\nruby = \"3\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(line_of(err), 3);
+        let err = parse_file(Path::new("/p/envm.toml"), "[tools]\npython = 3.10\n").unwrap_err();
+        assert_eq!(line_of(err), 2);
+        let err =
+            parse_file(Path::new("/p/envm.toml"), "[tools]\n\nnode = \"banana\"\n").unwrap_err();
+        assert_eq!(line_of(err), 3);
+        let err = parse_file(Path::new("/p/envm.toml"), "[tools\nnode = 1\n").unwrap_err();
+        assert_eq!(line_of(err), 1);
+    }
+}

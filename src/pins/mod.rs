@@ -1,0 +1,226 @@
+//! Pin discovery: which version of a tool is requested here, and by whom.
+//!
+//! Precedence (first match wins): `ENVM_<TOOL>_VERSION`; then, walking up from the working
+//! directory to `/`, in each directory `envm.toml`, `.envm.toml`, `.tool-versions`, then the
+//! tool's own files (`.nvmrc`, `.node-version`, `.python-version`, `.go-version`); then the
+//! global `config.toml`. The nearest directory that pins a tool wins. Unreadable directories
+//! and files are skipped; malformed files are errors naming the file and line.
+
+mod formats;
+pub mod write;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::layout::Layout;
+use crate::spec::{Spec, SpecError};
+use crate::tool::Tool;
+
+pub use formats::{PROJECT_FILES, parse_file};
+
+/// One tool's pin: the specs requested (the first is the default; asdf-style lists fall back to
+/// the next when the first is not installed) and where they came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pin {
+    pub tool: Tool,
+    pub specs: Vec<Spec>,
+    pub source: PinSource,
+}
+
+/// Where a pin came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PinSource {
+    /// `ENVM_<TOOL>_VERSION`.
+    Env(&'static str),
+    /// A pin file found walking up from the working directory.
+    File(PathBuf),
+    /// The global `config.toml`.
+    Global(PathBuf),
+}
+
+impl PinSource {
+    /// What `envm current --json` prints as `source`: the file's path, `"env"` or `"global"`.
+    pub fn label(&self) -> String {
+        match self {
+            PinSource::Env(_) => "env".to_string(),
+            PinSource::File(path) => path.display().to_string(),
+            PinSource::Global(_) => "global".to_string(),
+        }
+    }
+
+    /// A longer form for people: the variable name or the file's path.
+    pub fn describe(&self) -> String {
+        match self {
+            PinSource::Env(var) => (*var).to_string(),
+            PinSource::File(path) | PinSource::Global(path) => path.display().to_string(),
+        }
+    }
+
+    /// The project folder: the folder holding the pin file (none for env and global pins).
+    pub fn project_dir(&self) -> Option<&Path> {
+        match self {
+            PinSource::File(path) => path.parent(),
+            _ => None,
+        }
+    }
+}
+
+/// A pin that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PinError {
+    /// A pin file that does not parse, or holds an invalid spec.
+    #[error("{}:{line}: {message}", path.display())]
+    Malformed {
+        path: PathBuf,
+        line: usize,
+        message: String,
+        hint: Option<String>,
+    },
+    /// `ENVM_<TOOL>_VERSION` holds an invalid spec.
+    #[error("{var}: {source}")]
+    Env {
+        var: &'static str,
+        #[source]
+        source: SpecError,
+    },
+}
+
+impl PinError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            PinError::Malformed { hint, .. } => hint.clone(),
+            PinError::Env { var, source } => Some(format!("{}, or unset {var}", source.hint())),
+        }
+    }
+}
+
+/// The pin for `tool` as seen from `cwd`, or `None` when nothing pins it.
+pub fn find(tool: Tool, cwd: &Path, layout: &Layout) -> Result<Option<Pin>, PinError> {
+    if let Some(pin) = from_env(tool)? {
+        return Ok(Some(pin));
+    }
+    for dir in cwd.ancestors() {
+        for name in candidate_files(tool) {
+            let pins = read_pin_file(&dir.join(name))?.unwrap_or_default();
+            if let Some(pin) = pins.into_iter().find(|p| p.tool == tool) {
+                return Ok(Some(pin));
+            }
+        }
+    }
+    from_global(layout, &[tool]).map(|mut pins| pins.pop())
+}
+
+/// Every tool's pin as seen from `cwd`, in `Tool::ALL` order; unpinned tools are left out.
+pub fn find_all(cwd: &Path, layout: &Layout) -> Result<Vec<Pin>, PinError> {
+    let mut found: Vec<Pin> = Vec::new();
+    for tool in Tool::ALL {
+        if let Some(pin) = from_env(tool)? {
+            found.push(pin);
+        }
+    }
+    let missing = |found: &[Pin]| -> Vec<Tool> {
+        Tool::ALL
+            .into_iter()
+            .filter(|t| !found.iter().any(|p| p.tool == *t))
+            .collect()
+    };
+    for dir in cwd.ancestors() {
+        let wanted = missing(&found);
+        if wanted.is_empty() {
+            break;
+        }
+        let mut names: Vec<&str> = PROJECT_FILES.to_vec();
+        for tool in &wanted {
+            names.extend(tool.own_pin_files());
+        }
+        // One directory's files are read together: a tool pinned in an earlier file of the
+        // same directory is not overridden by a later one.
+        let mut in_dir: Vec<Pin> = Vec::new();
+        for name in names {
+            for pin in read_pin_file(&dir.join(name))?.unwrap_or_default() {
+                if wanted.contains(&pin.tool) && !in_dir.iter().any(|p| p.tool == pin.tool) {
+                    in_dir.push(pin);
+                }
+            }
+        }
+        found.extend(in_dir);
+    }
+    found.extend(from_global(layout, &missing(&found))?);
+    found.sort_by_key(|p| p.tool);
+    Ok(found)
+}
+
+/// The files that may pin `tool` in one directory, in precedence order.
+fn candidate_files(tool: Tool) -> impl Iterator<Item = &'static str> {
+    PROJECT_FILES
+        .iter()
+        .copied()
+        .chain(tool.own_pin_files().iter().copied())
+}
+
+fn from_env(tool: Tool) -> Result<Option<Pin>, PinError> {
+    let var = tool.version_env_var();
+    let Some(value) = std::env::var_os(var) else {
+        return Ok(None);
+    };
+    let value = value.to_string_lossy();
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    let specs = value
+        .split_whitespace()
+        .map(|s| Spec::parse(tool, s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|source| PinError::Env { var, source })?;
+    Ok(Some(Pin {
+        tool,
+        specs,
+        source: PinSource::Env(var),
+    }))
+}
+
+fn from_global(layout: &Layout, tools: &[Tool]) -> Result<Vec<Pin>, PinError> {
+    if tools.is_empty() {
+        return Ok(Vec::new());
+    }
+    let path = layout.global_config();
+    let Some(text) = read_if_readable(&path) else {
+        return Ok(Vec::new());
+    };
+    let pins = formats::parse_envm_toml(&path, &text)?;
+    Ok(pins
+        .into_iter()
+        .filter(|p| tools.contains(&p.tool))
+        .map(|p| Pin {
+            source: PinSource::Global(path.clone()),
+            ..p
+        })
+        .collect())
+}
+
+/// Reads and parses one pin file; `None` when it does not exist or cannot be read.
+fn read_pin_file(path: &Path) -> Result<Option<Vec<Pin>>, PinError> {
+    match read_if_readable(path) {
+        Some(text) => parse_file(path, &text).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The file's text, or `None` when it is missing, unreadable, a directory, or not UTF-8.
+fn read_if_readable(path: &Path) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            // Not UTF-8: let the parser name the file rather than skipping it silently.
+            Some(String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned())
+        }
+        Err(_) => None,
+    }
+}
+
+/// The nearest `envm.toml` (or `.envm.toml`) at or above `cwd`.
+pub fn nearest_project_file(cwd: &Path) -> Option<PathBuf> {
+    cwd.ancestors()
+        .flat_map(|dir| ["envm.toml", ".envm.toml"].map(|n| dir.join(n)))
+        .find(|p| p.is_file())
+}

@@ -1,0 +1,128 @@
+//! Resolution: which installed toolchain a pin selects.
+//!
+//! For each spec of a pin, in order (asdf-style fallbacks), the newest installed version that
+//! matches wins; `system` and `path:` specs are taken as they are. Specs that need upstream
+//! facts (node's `lts/…`) are matched against what installs recorded in their receipts; when
+//! nothing recorded those facts the pin is reported unresolved rather than guessed.
+
+use std::path::PathBuf;
+
+use crate::installed;
+use crate::layout::Layout;
+use crate::pins::Pin;
+use crate::spec::{Spec, SpecKind};
+use crate::tool::Tool;
+use crate::version::Version;
+
+/// What a pin resolves to here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolution {
+    /// An installed version; `dir` is its install folder.
+    Installed {
+        spec: Spec,
+        version: Version,
+        dir: PathBuf,
+    },
+    /// `path:` — a toolchain unpacked by the user at `dir`.
+    Path { spec: Spec, dir: PathBuf },
+    /// `system` — the next executable on PATH after envm's shims.
+    System { spec: Spec },
+    /// Nothing installed matches; installing `spec` would fix it.
+    NotInstalled { spec: Spec },
+    /// The spec needs upstream facts envm has not recorded yet.
+    Unresolved { spec: Spec, reason: String },
+}
+
+impl Resolution {
+    /// The resolved version as shown to users (`null` in JSON when there is none).
+    pub fn version_label(&self) -> Option<String> {
+        match self {
+            Resolution::Installed { version, .. } => Some(version.to_string()),
+            Resolution::Path { dir, .. } => Some(format!("path:{}", dir.display())),
+            Resolution::System { .. } => Some("system".into()),
+            _ => None,
+        }
+    }
+
+    /// True when something runnable was found.
+    pub fn is_available(&self) -> bool {
+        matches!(
+            self,
+            Resolution::Installed { .. } | Resolution::Path { .. } | Resolution::System { .. }
+        )
+    }
+}
+
+/// Resolves `pin` against what is installed under `layout`.
+pub fn resolve(layout: &Layout, pin: &Pin) -> Resolution {
+    let installed = installed::versions(layout, pin.tool);
+    resolve_among(layout, pin, &installed)
+}
+
+/// Resolves `pin` against an already-listed set of installed versions.
+pub fn resolve_among(layout: &Layout, pin: &Pin, installed: &[Version]) -> Resolution {
+    let mut unresolved = None;
+    for spec in &pin.specs {
+        match spec.kind() {
+            SpecKind::System => return Resolution::System { spec: spec.clone() },
+            SpecKind::Path(path) => {
+                let dir = match pin.source.project_dir() {
+                    Some(base) if path.is_relative() => base.join(path),
+                    _ => path.clone(),
+                };
+                if dir.is_dir() {
+                    return Resolution::Path {
+                        spec: spec.clone(),
+                        dir,
+                    };
+                }
+                unresolved.get_or_insert(Resolution::Unresolved {
+                    spec: spec.clone(),
+                    reason: format!("the folder {} does not exist", dir.display()),
+                });
+            }
+            SpecKind::Lts(_) => {
+                let lines: Vec<(&Version, Option<String>)> = installed
+                    .iter()
+                    .map(|v| (v, installed::lts_line(layout, pin.tool, v)))
+                    .collect();
+                let best = lines
+                    .iter()
+                    .filter(|(v, line)| spec.matches(v, line.as_deref()))
+                    .map(|(v, _)| *v)
+                    .max();
+                if let Some(version) = best {
+                    return installed_resolution(layout, pin.tool, spec, version);
+                }
+                unresolved.get_or_insert(Resolution::Unresolved {
+                    spec: spec.clone(),
+                    reason: "no installed node release is recorded as part of that LTS line".into(),
+                });
+            }
+            _ => {
+                if let Some(version) = spec.best_match(installed) {
+                    return installed_resolution(layout, pin.tool, spec, version);
+                }
+            }
+        }
+    }
+    match pin.specs.first() {
+        Some(first) if !matches!(first.kind(), SpecKind::Lts(_) | SpecKind::Path(_)) => {
+            Resolution::NotInstalled {
+                spec: first.clone(),
+            }
+        }
+        _ => unresolved.unwrap_or_else(|| Resolution::Unresolved {
+            spec: pin.specs[0].clone(),
+            reason: "nothing matches".into(),
+        }),
+    }
+}
+
+fn installed_resolution(layout: &Layout, tool: Tool, spec: &Spec, version: &Version) -> Resolution {
+    Resolution::Installed {
+        spec: spec.clone(),
+        version: version.clone(),
+        dir: layout.install_dir(tool, version),
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests: one binary, one module per area, all through the real `envm` binary.
+
+mod support;
+
+mod pins;
