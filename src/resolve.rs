@@ -106,16 +106,19 @@ pub fn resolve_among(layout: &Layout, pin: &Pin, installed: &[Version]) -> Resol
             }
         }
     }
-    match pin.specs.first() {
-        Some(first) if !matches!(first.kind(), SpecKind::Lts(_) | SpecKind::Path(_)) => {
-            Resolution::NotInstalled {
-                spec: first.clone(),
-            }
-        }
-        _ => unresolved.unwrap_or_else(|| Resolution::Unresolved {
-            spec: pin.specs[0].clone(),
-            reason: "nothing matches".into(),
-        }),
+    // Pins hold at least one spec (every parser guarantees it); an empty one resolves to
+    // nothing rather than panicking.
+    let Some(first) = pin.specs.first() else {
+        return Resolution::Unresolved {
+            spec: Spec::parse(pin.tool, "latest").unwrap_or_else(|e| unreachable!("{e}")),
+            reason: "the pin lists no version".into(),
+        };
+    };
+    match (first.kind(), unresolved) {
+        (SpecKind::Lts(_) | SpecKind::Path(_), Some(unresolved)) => unresolved,
+        _ => Resolution::NotInstalled {
+            spec: first.clone(),
+        },
     }
 }
 
