@@ -3,3 +3,4 @@
 mod support;
 
 mod pins;
+mod completions;

@@ -1,0 +1,44 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_envm_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_envm_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_envm_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_envm_using_subcommand
+    set -l cmd (__fish_envm_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c envm -n "__fish_envm_needs_command" -s h -l help -d 'Print help'
+complete -c envm -n "__fish_envm_needs_command" -s V -l version -d 'Print version'
+complete -c envm -n "__fish_envm_needs_command" -f -a "current" -d 'Show what each pinned tool resolves to here, and which file pins it'
+complete -c envm -n "__fish_envm_needs_command" -f -a "ls" -d 'List installed versions, the one active here marked'
+complete -c envm -n "__fish_envm_needs_command" -f -a "completions" -d 'Print the shell completion script (the same as committed under completions/)'
+complete -c envm -n "__fish_envm_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c envm -n "__fish_envm_using_subcommand current" -l json -d 'Print JSON: [{"tool","requested","version","source","installed"}]'
+complete -c envm -n "__fish_envm_using_subcommand current" -s h -l help -d 'Print help'
+complete -c envm -n "__fish_envm_using_subcommand current" -s V -l version -d 'Print version'
+complete -c envm -n "__fish_envm_using_subcommand ls" -l json -d 'Print JSON: [{"tool","version","path","active"}]'
+complete -c envm -n "__fish_envm_using_subcommand ls" -s h -l help -d 'Print help'
+complete -c envm -n "__fish_envm_using_subcommand ls" -s V -l version -d 'Print version'
+complete -c envm -n "__fish_envm_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c envm -n "__fish_envm_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c envm -n "__fish_envm_using_subcommand help; and not __fish_seen_subcommand_from current ls completions help" -f -a "current" -d 'Show what each pinned tool resolves to here, and which file pins it'
+complete -c envm -n "__fish_envm_using_subcommand help; and not __fish_seen_subcommand_from current ls completions help" -f -a "ls" -d 'List installed versions, the one active here marked'
+complete -c envm -n "__fish_envm_using_subcommand help; and not __fish_seen_subcommand_from current ls completions help" -f -a "completions" -d 'Print the shell completion script (the same as committed under completions/)'
+complete -c envm -n "__fish_envm_using_subcommand help; and not __fish_seen_subcommand_from current ls completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
