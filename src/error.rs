@@ -4,6 +4,7 @@
 //! Library modules return their own `thiserror` enums carrying the file, line or URL; they are
 //! gathered here in [`Error`]. Each module error may offer a hint through a `hint()` method.
 
+use crate::install::InstallError;
 use crate::layout::NoHomeError;
 use crate::pins::PinError;
 use crate::pins::write::PinWriteError;
@@ -20,6 +21,8 @@ pub enum Error {
     Spec(#[from] SpecError),
     #[error(transparent)]
     Request(#[from] ToolRequestError),
+    #[error(transparent)]
+    Install(#[from] InstallError),
     #[error(transparent)]
     NoHome(#[from] NoHomeError),
     #[error("cannot read the current directory: {0}")]
@@ -55,6 +58,7 @@ impl Error {
             Error::Request(ToolRequestError::UnknownTool(_)) => Some(
                 "envm manages python, node, go and zig: write `TOOL@SPEC`, e.g. `node@22`".into(),
             ),
+            Error::Install(e) => e.hint(),
             Error::NoHome(_) => Some("set ENVM_HOME to a folder envm may use".into()),
             Error::CurrentDir(_) => Some("cd into a folder that exists".into()),
             Error::UnknownTool(_) => Some("envm manages python, node, go and zig".into()),

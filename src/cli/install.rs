@@ -1,0 +1,119 @@
+//! `envm install [TOOL@SPEC...] [--force] [--refresh]`: install the named versions, or with no
+//! arguments everything pinned for the current directory, one thread per tool.
+
+use super::Context;
+use crate::error::Error;
+use crate::install::{self, InstallOptions};
+use crate::pins;
+use crate::spec::{Spec, SpecKind, ToolRequest};
+use crate::tool::Tool;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to install, e.g. `node@22 python@3.12`; none: everything pinned here
+    pub requests: Vec<String>,
+    /// Reinstall even when already installed
+    #[arg(long)]
+    pub force: bool,
+    /// Ask upstream for its version list even when the cached one is fresh
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
+    let opts = InstallOptions {
+        force: args.force,
+        refresh: args.refresh,
+    };
+    let jobs = if args.requests.is_empty() {
+        pinned_jobs(ctx)?
+    } else {
+        requested_jobs(&args.requests)?
+    };
+    if jobs.is_empty() {
+        println!("nothing is pinned here; name what to install, e.g. `envm install node@22`");
+        return Ok(0);
+    }
+    // Tools in parallel; versions of one tool in order (they share the tool's folder).
+    let results: Vec<Vec<Result<String, Error>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = Tool::ALL
+            .into_iter()
+            .map(|tool| {
+                let specs: Vec<&Spec> = jobs
+                    .iter()
+                    .filter(|(t, _)| *t == tool)
+                    .map(|(_, s)| s)
+                    .collect();
+                let layout = &ctx.layout;
+                scope.spawn(move || {
+                    specs
+                        .into_iter()
+                        .map(|spec| install_one(layout, tool, spec, &opts))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err(Error::msg("an install thread panicked", None))])
+            })
+            .collect()
+    });
+    let mut first_error = None;
+    for result in results.into_iter().flatten() {
+        match result {
+            Ok(line) => println!("{line}"),
+            Err(e) if first_error.is_none() => first_error = Some(e),
+            Err(e) => {
+                crate::error::report(&e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
+}
+
+fn install_one(
+    layout: &crate::layout::Layout,
+    tool: Tool,
+    spec: &Spec,
+    opts: &InstallOptions,
+) -> Result<String, Error> {
+    let done = install::ensure_installed(layout, tool, spec, opts)?;
+    Ok(if done.fresh {
+        format!("installed {tool} {} in {}", done.version, done.dir.display())
+    } else {
+        format!("{tool} {} is already installed", done.version)
+    })
+}
+
+/// `TOOL@SPEC` arguments; a bare tool name means its latest release.
+fn requested_jobs(requests: &[String]) -> Result<Vec<(Tool, Spec)>, Error> {
+    requests
+        .iter()
+        .map(|text| {
+            let req = ToolRequest::parse(text)?;
+            let spec = match req.spec {
+                Some(spec) => spec,
+                None => Spec::parse(req.tool, "latest")?,
+            };
+            Ok((req.tool, spec))
+        })
+        .collect()
+}
+
+/// Every spec pinned for the current directory that envm installs (not `system`/`path:`).
+fn pinned_jobs(ctx: &Context) -> Result<Vec<(Tool, Spec)>, Error> {
+    Ok(pins::find_all(&ctx.cwd, &ctx.layout)?
+        .into_iter()
+        .flat_map(|pin| {
+            let tool = pin.tool;
+            pin.specs.into_iter().map(move |s| (tool, s))
+        })
+        .filter(|(_, s)| !matches!(s.kind(), SpecKind::System | SpecKind::Path(_)))
+        .collect())
+}
