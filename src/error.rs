@@ -22,7 +22,7 @@ pub enum Error {
     #[error(transparent)]
     Request(#[from] ToolRequestError),
     #[error(transparent)]
-    Install(#[from] InstallError),
+    Install(Box<InstallError>),
     #[error(transparent)]
     NoHome(#[from] NoHomeError),
     #[error("cannot read the current directory: {0}")]
@@ -38,6 +38,12 @@ pub enum Error {
         hint: Option<String>,
         code: i32,
     },
+}
+
+impl From<InstallError> for Error {
+    fn from(e: InstallError) -> Error {
+        Error::Install(Box::new(e))
+    }
 }
 
 impl Error {

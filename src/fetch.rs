@@ -197,8 +197,10 @@ impl Net {
         mut consume: impl FnMut(&mut dyn Read) -> Result<T, E>,
     ) -> Result<Result<T, E>, FetchError> {
         let expected = expected.to_ascii_lowercase();
-        if keep.is_file() {
-            if let Ok(file) = std::fs::File::open(keep) {
+        if keep.is_file()
+            && let Ok(file) = std::fs::File::open(keep)
+        {
+            {
                 match pump(url, &expected, Source::File(file), None, &mut consume) {
                     // A damaged cached copy is dropped and downloaded again.
                     Err(FetchError::ChecksumMismatch { .. }) => {
@@ -365,10 +367,10 @@ fn produce(
             forwarding = false;
         }
     }
-    if let Some(total) = total {
-        if got < total {
-            return Err(body_error(got, format!("expected {total} bytes")));
-        }
+    if let Some(total) = total
+        && got < total
+    {
+        return Err(body_error(got, format!("expected {total} bytes")));
     }
     if let Some((_, Some(bar))) = &sink {
         bar.finish_and_clear();

@@ -89,7 +89,10 @@ pub fn get(
         Err(err @ FetchError::NotFound { .. }) => Err(err.into()),
         Err(err) => match cached {
             Some(text) => {
-                eprintln!("warning: {err}; using the cached copy from {}", describe_age(&path));
+                eprintln!(
+                    "warning: {err}; using the cached copy from {}",
+                    describe_age(&path)
+                );
                 Ok(text)
             }
             None => Err(err.into()),

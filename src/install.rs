@@ -91,15 +91,15 @@ pub fn ensure_installed(
     spec: &Spec,
     opts: &InstallOptions,
 ) -> Result<Installed, InstallError> {
-    if !opts.force {
-        if let Some(version) = installed_match(layout, tool, spec) {
-            let dir = layout.install_dir(tool, &version);
-            return Ok(Installed {
-                version,
-                dir,
-                fresh: false,
-            });
-        }
+    if !opts.force
+        && let Some(version) = installed_match(layout, tool, spec)
+    {
+        let dir = layout.install_dir(tool, &version);
+        return Ok(Installed {
+            version,
+            dir,
+            fresh: false,
+        });
     }
     let net = Net::from_env()?;
     let remote = Remote {
@@ -202,7 +202,12 @@ pub fn install_release(
 }
 
 /// Renames the finished staging folder onto `dir` (replacing an old install when forced).
-fn commit(staging: &Path, dir: &Path, tool_dir: &Path, version: &Version) -> Result<(), InstallError> {
+fn commit(
+    staging: &Path,
+    dir: &Path,
+    tool_dir: &Path,
+    version: &Version,
+) -> Result<(), InstallError> {
     if dir.exists() {
         let old = tool_dir.join(format!(".old-{version}-{}", std::process::id()));
         fs::rename(dir, &old).map_err(io_err(dir))?;

@@ -115,7 +115,9 @@ fn unpack_tar(reader: impl Read, dest: &Path) -> Result<(), UnpackError> {
                     .ok_or_else(|| unsafe_entry("a symlink without a target"))?
                     .into_owned();
                 if !symlink_stays_inside(&rel, &link) {
-                    return Err(unsafe_entry("the symlink points outside the install folder"));
+                    return Err(unsafe_entry(
+                        "the symlink points outside the install folder",
+                    ));
                 }
                 if let Some(parent) = target.parent() {
                     mkdir(parent)?;
@@ -138,18 +140,20 @@ fn unpack_tar(reader: impl Read, dest: &Path) -> Result<(), UnpackError> {
                     .ok()
                     .flatten()
                     .filter(|l| !l.ancestors().any(|a| symlinks.contains(a)))
-                    .ok_or_else(|| unsafe_entry("the hard link points outside the install folder"))?;
+                    .ok_or_else(|| {
+                        unsafe_entry("the hard link points outside the install folder")
+                    })?;
                 if let Some(parent) = target.parent() {
                     mkdir(parent)?;
                 }
-                fs::hard_link(dest.join(inside), &target).map_err(|source| {
-                    UnpackError::Write {
-                        path: target.clone(),
-                        source,
-                    }
+                fs::hard_link(dest.join(inside), &target).map_err(|source| UnpackError::Write {
+                    path: target.clone(),
+                    source,
                 })?;
             }
-            EntryType::XGlobalHeader | EntryType::XHeader | EntryType::GNULongName
+            EntryType::XGlobalHeader
+            | EntryType::XHeader
+            | EntryType::GNULongName
             | EntryType::GNULongLink => continue,
             EntryType::Char | EntryType::Block => {
                 return Err(unsafe_entry("device files are not allowed"));
@@ -229,18 +233,18 @@ fn write_file(entry: &mut impl Read, target: &Path, mode: u32) -> Result<(), Unp
         source,
     };
     // An earlier entry of the same name (tar allows it) is replaced, never followed.
-    if let Ok(meta) = fs::symlink_metadata(target) {
-        if !meta.is_dir() {
-            fs::remove_file(target).map_err(err)?;
-        }
+    if let Ok(meta) = fs::symlink_metadata(target)
+        && !meta.is_dir()
+    {
+        fs::remove_file(target).map_err(err)?;
     }
     let mut file = fs::File::create(target).map_err(err)?;
-    io::copy(entry, &mut file).map_err(|e| {
-        if e.kind() == io::ErrorKind::Other || e.kind() == io::ErrorKind::UnexpectedEof {
+    // Bad compressed data surfaces here as a read error; disk trouble as anything else.
+    io::copy(entry, &mut file).map_err(|e| match e.kind() {
+        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => {
             UnpackError::Read(e)
-        } else {
-            err(e)
         }
+        _ => err(e),
     })?;
     let perm = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
     file.set_permissions(fs::Permissions::from_mode(perm))
@@ -269,6 +273,9 @@ mod tests {
         assert!(symlink_stays_inside(npm, Path::new("../lib/npm-cli.js")));
         assert!(!symlink_stays_inside(npm, Path::new("../../etc")));
         assert!(!symlink_stays_inside(npm, Path::new("/etc/passwd")));
-        assert!(symlink_stays_inside(Path::new("bin/python3"), Path::new("python3.12")));
+        assert!(symlink_stays_inside(
+            Path::new("bin/python3"),
+            Path::new("python3.12")
+        ));
     }
 }

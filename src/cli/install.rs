@@ -85,7 +85,11 @@ fn install_one(
 ) -> Result<String, Error> {
     let done = install::ensure_installed(layout, tool, spec, opts)?;
     Ok(if done.fresh {
-        format!("installed {tool} {} in {}", done.version, done.dir.display())
+        format!(
+            "installed {tool} {} in {}",
+            done.version,
+            done.dir.display()
+        )
     } else {
         format!("{tool} {} is already installed", done.version)
     })

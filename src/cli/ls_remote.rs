@@ -66,7 +66,11 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         return Ok(0);
     }
     for row in &rows {
-        let lts = row.lts.as_deref().map(|l| format!(" (lts/{l})")).unwrap_or_default();
+        let lts = row
+            .lts
+            .as_deref()
+            .map(|l| format!(" (lts/{l})"))
+            .unwrap_or_default();
         let mark = if row.installed { " [installed]" } else { "" };
         println!("{}{lts}{mark}", row.version);
     }

@@ -14,7 +14,9 @@ pub struct Args {
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let req = ToolRequest::parse(&args.request)?;
     let tool = req.tool;
-    let spec = req.spec.ok_or_else(|| Error::MissingVersion(tool.name().into()))?;
+    let spec = req
+        .spec
+        .ok_or_else(|| Error::MissingVersion(tool.name().into()))?;
     // A fuzzy spec is accepted when exactly one installed version matches it.
     let version = match spec.kind() {
         SpecKind::Exact(v) => v.clone(),

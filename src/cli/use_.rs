@@ -51,7 +51,11 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             _ => {
                 let done = install::ensure_installed(&ctx.layout, tool, &spec, &opts)?;
                 if done.fresh {
-                    println!("installed {tool} {} in {}", done.version, done.dir.display());
+                    println!(
+                        "installed {tool} {} in {}",
+                        done.version,
+                        done.dir.display()
+                    );
                 }
                 if args.pin {
                     done.version.to_string()
@@ -65,10 +69,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             Some(prev) if prev == pinned => {
                 println!("{tool} = \"{pinned}\" already pinned in {}", file.display())
             }
-            Some(prev) => println!(
-                "{tool}: \"{prev}\" -> \"{pinned}\" in {}",
-                file.display()
-            ),
+            Some(prev) => println!("{tool}: \"{prev}\" -> \"{pinned}\" in {}", file.display()),
             None => println!("{tool} = \"{pinned}\" pinned in {}", file.display()),
         }
     }

@@ -101,14 +101,11 @@ pub enum ProviderError {
         spec: String,
         url: String,
     },
-    #[error("{tool} {version} has no build for this host, {host}: {available}")]
-    HostMismatch {
-        tool: Tool,
-        version: Version,
-        host: String,
-        available: String,
-        hint: String,
-    },
+    #[error(
+        "{} {} has no build for this host, {}: {}",
+        .0.tool, .0.version, .0.host, .0.available
+    )]
+    HostMismatch(Box<HostMismatch>),
     #[error("{url} has no checksum for {filename}; refusing to install an unverified file")]
     NoChecksum { url: String, filename: String },
     #[error("`{spec}` is not something envm installs")]
@@ -122,7 +119,7 @@ impl ProviderError {
             ProviderError::NoMatch { tool, .. } => Some(format!(
                 "see what exists with `envm ls-remote {tool}`, or try `--refresh`"
             )),
-            ProviderError::HostMismatch { hint, .. } => Some(hint.clone()),
+            ProviderError::HostMismatch(m) => Some(m.hint.clone()),
             ProviderError::NoChecksum { .. } => {
                 Some("the mirror or upstream is incomplete; try again later or another mirror".into())
             }
@@ -135,6 +132,17 @@ impl ProviderError {
             ),
         }
     }
+}
+
+/// No build of a release fits the host's C library.
+#[derive(Debug)]
+pub struct HostMismatch {
+    pub tool: Tool,
+    pub version: Version,
+    pub host: String,
+    /// Each build and what it needs.
+    pub available: String,
+    pub hint: String,
 }
 
 /// Where and how providers read upstream in this run.
@@ -274,15 +282,18 @@ fn host_mismatch(tool: Tool, release: &Release, remote: &Remote) -> ProviderErro
             "official node 18+ builds need glibc 2.28: use node 16 or older, or glibc-217 builds via ENVM_NODE_MIRROR={}",
             node::UNOFFICIAL
         ),
-        _ => format!("pick an older {tool} version, or a build for {}", remote.host.libc),
+        _ => format!(
+            "pick an older {tool} version, or a build for {}",
+            remote.host.libc
+        ),
     };
-    ProviderError::HostMismatch {
+    ProviderError::HostMismatch(Box::new(HostMismatch {
         tool,
         version: release.version.clone(),
         host: remote.host.to_string(),
         available,
         hint,
-    }
+    }))
 }
 
 /// `base` from the environment variable `var`, else `default`; no trailing slash.

@@ -131,7 +131,10 @@ mod tests {
     #[test]
     fn finds_sums() {
         let a = "a".repeat(64);
-        let text = format!("{a}  node-v1.0.0-linux-x64.tar.gz\n{}  other\n", "b".repeat(64));
+        let text = format!(
+            "{a}  node-v1.0.0-linux-x64.tar.gz\n{}  other\n",
+            "b".repeat(64)
+        );
         assert_eq!(find_sum(&text, "node-v1.0.0-linux-x64.tar.gz"), Some(a));
         assert_eq!(find_sum(&text, "node-v1.0.0-linux-x64.tar.xz"), None);
     }
