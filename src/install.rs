@@ -25,6 +25,10 @@ pub struct InstallOptions {
     pub force: bool,
     /// Bypass the index cache TTL.
     pub refresh: bool,
+    /// Ask the remote index first, so fuzzy specs get upstream's newest match (commands);
+    /// otherwise an installed match is used without the network (shims). Either way an
+    /// installed match is the fallback when the index cannot be had.
+    pub remote_first: bool,
 }
 
 /// A toolchain that is installed now.
@@ -83,23 +87,28 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> InstallError + '_ {
     }
 }
 
-/// The installed version matching `spec`, installing the newest matching upstream release
-/// when none is (or always, with `force`). This is the entry point for shims and commands.
+/// A toolchain satisfying `spec`, installing the newest matching upstream release when
+/// needed (see [`InstallOptions::remote_first`]; `force` reinstalls). This is the entry point
+/// for shims and commands.
 pub fn ensure_installed(
     layout: &Layout,
     tool: Tool,
     spec: &Spec,
     opts: &InstallOptions,
 ) -> Result<Installed, InstallError> {
-    if !opts.force
-        && let Some(version) = installed_match(layout, tool, spec)
-    {
-        let dir = layout.install_dir(tool, &version);
-        return Ok(Installed {
+    let have = if opts.force {
+        None
+    } else {
+        installed_match(layout, tool, spec).map(|version| Installed {
+            dir: layout.install_dir(tool, &version),
             version,
-            dir,
             fresh: false,
-        });
+        })
+    };
+    if let Some(have) = &have
+        && !opts.remote_first
+    {
+        return Ok(have.clone());
     }
     let net = Net::from_env()?;
     let remote = Remote {
@@ -108,8 +117,10 @@ pub fn ensure_installed(
         refresh: opts.refresh,
         host: Host::detect(),
     };
-    let release = provider::resolve(tool, spec, &remote)?;
-    install_release(&remote, tool, &release, opts.force)
+    match provider::resolve(tool, spec, &remote) {
+        Ok(release) => install_release(&remote, tool, &release, opts.force),
+        Err(e) => have.ok_or(e.into()),
+    }
 }
 
 /// The newest installed version satisfying `spec` (LTS specs use the receipts' codenames).

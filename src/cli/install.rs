@@ -24,6 +24,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let opts = InstallOptions {
         force: args.force,
         refresh: args.refresh,
+        remote_first: true,
     };
     let jobs = if args.requests.is_empty() {
         pinned_jobs(ctx)?

@@ -44,6 +44,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let opts = InstallOptions {
         force: false,
         refresh: args.refresh,
+        remote_first: true,
     };
     for (tool, spec) in requests {
         let pinned = match spec.kind() {
