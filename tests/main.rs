@@ -3,4 +3,5 @@
 mod support;
 
 mod install;
+mod install_safety;
 mod pins;

@@ -456,63 +456,60 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         Err(_) => return,
     });
     let mut stream = stream;
-    loop {
-        let mut request_line = String::new();
-        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
-            return;
-        }
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                break;
-            }
-        }
-        let target = request_line
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or("/")
-            .to_string();
-        let (body, fault) = {
-            let mut s = state.lock().unwrap();
-            *s.hits.entry(target.clone()).or_default() += 1;
-            let fault = s.faults.get_mut(&target).and_then(|q| q.pop_front());
-            (s.routes.get(&target).cloned(), fault)
-        };
-        let Some(body) = body else {
-            let _ = stream.write_all(
-                b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",
-            );
-            return;
-        };
-        let head = |status: &str, len: usize| {
-            format!(
-                "HTTP/1.1 {status}\r\nContent-Length: {len}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
-            )
-        };
-        match fault {
-            Some(Fault::Status(code)) => {
-                let _ = stream.write_all(head(&format!("{code} Injected"), 0).as_bytes());
-            }
-            Some(Fault::Truncate) => {
-                let _ = stream.write_all(head("200 OK", body.len()).as_bytes());
-                let _ = stream.write_all(&body[..body.len() / 2]);
-                let _ = stream.flush();
-            }
-            Some(Fault::Slow(pause)) => {
-                let _ = stream.write_all(head("200 OK", body.len()).as_bytes());
-                for piece in body.chunks(64) {
-                    if stream.write_all(piece).is_err() {
-                        return;
-                    }
-                    let _ = stream.flush();
-                    std::thread::sleep(pause);
-                }
-            }
-            None => {
-                let _ = stream.write_all(head("200 OK", body.len()).as_bytes());
-                let _ = stream.write_all(&body);
-            }
-        }
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
         return;
+    }
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+    }
+    let target = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
+    let (body, fault) = {
+        let mut s = state.lock().unwrap();
+        *s.hits.entry(target.clone()).or_default() += 1;
+        let fault = s.faults.get_mut(&target).and_then(|q| q.pop_front());
+        (s.routes.get(&target).cloned(), fault)
+    };
+    let Some(body) = body else {
+        let _ = stream.write_all(
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",
+        );
+        return;
+    };
+    let head = |status: &str, len: usize| {
+        format!(
+            "HTTP/1.1 {status}\r\nContent-Length: {len}\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
+        )
+    };
+    match fault {
+        Some(Fault::Status(code)) => {
+            let _ = stream.write_all(head(&format!("{code} Injected"), 0).as_bytes());
+        }
+        Some(Fault::Truncate) => {
+            let _ = stream.write_all(head("200 OK", body.len()).as_bytes());
+            let _ = stream.write_all(&body[..body.len() / 2]);
+            let _ = stream.flush();
+        }
+        Some(Fault::Slow(pause)) => {
+            let _ = stream.write_all(head("200 OK", body.len()).as_bytes());
+            for piece in body.chunks(64) {
+                if stream.write_all(piece).is_err() {
+                    return;
+                }
+                let _ = stream.flush();
+                std::thread::sleep(pause);
+            }
+        }
+        None => {
+            let _ = stream.write_all(head("200 OK", body.len()).as_bytes());
+            let _ = stream.write_all(&body);
+        }
     }
 }
