@@ -71,12 +71,12 @@ fn node_use_installs_verifies_pins_and_runs() {
         serde_json::from_slice(&std::fs::read(dir.join(".envm-receipt.json")).unwrap()).unwrap();
     assert_eq!(receipt["lts"], "jod");
     assert_eq!(receipt["bins"], serde_json::json!(["node", "npm"]));
-    let tarball = Dist::node_path("22.12.0", "tar.gz");
+    let tarball = Dist::node_path("22.12.0", "tar.xz");
     assert_eq!(receipt["sha256"], dist::sha256_hex(&dist.get(&tarball)));
     assert!(receipt["url"].as_str().unwrap().ends_with(&tarball));
     // The verified archive is kept, keyed by digest.
     let kept = env.envm_home.join("cache/downloads").join(format!(
-        "{}-node-v22.12.0-linux-{}.tar.gz",
+        "{}-node-v22.12.0-linux-{}.tar.xz",
         receipt["sha256"].as_str().unwrap(),
         dist::node_arch()
     ));
@@ -113,13 +113,13 @@ fn node_fuzzy_specs_pick_the_newest_match_in_the_index() {
 }
 
 #[test]
-fn node_tar_xz_is_used_when_asked() {
+fn node_tar_gz_is_used_when_asked() {
     let (env, dist) = (TestEnv::new(), Dist::start());
     let mut cmd = envm(&env, &dist, &["install", "node@20"]);
-    cmd.env("ENVM_NODE_ARCHIVE", "xz");
+    cmd.env("ENVM_NODE_ARCHIVE", "gz");
     Run::of(cmd).ok();
-    assert_eq!(dist.hits(&Dist::node_path("20.18.1", "tar.xz")), 1);
-    assert_eq!(dist.hits(&Dist::node_path("20.18.1", "tar.gz")), 0);
+    assert_eq!(dist.hits(&Dist::node_path("20.18.1", "tar.gz")), 1);
+    assert_eq!(dist.hits(&Dist::node_path("20.18.1", "tar.xz")), 0);
     let bin = installs(&env, "node").join("20.18.1/bin/node");
     assert_eq!(run_bin(&bin), "v20.18.1");
 }
@@ -195,7 +195,7 @@ fn install_without_arguments_installs_everything_pinned_here() {
 #[test]
 fn a_flipped_byte_fails_with_both_digests_and_leaves_nothing() {
     let (env, dist) = (TestEnv::new(), Dist::start());
-    let path = Dist::node_path("22.12.0", "tar.gz");
+    let path = Dist::node_path("22.12.0", "tar.xz");
     let good = dist.get(&path);
     let mut bad = good.clone();
     let mid = bad.len() / 2;
@@ -229,19 +229,19 @@ fn a_flipped_byte_fails_with_both_digests_and_leaves_nothing() {
 #[test]
 fn a_checksum_file_lacking_the_entry_is_refused_before_downloading() {
     let (env, dist) = (TestEnv::new(), Dist::start());
-    let name = format!("node-v22.12.0-linux-{}.tar.gz", dist::node_arch());
+    let name = format!("node-v22.12.0-linux-{}.tar.xz", dist::node_arch());
     dist.write_node_sums("22.12.0", Some(&name));
     let run = Run::of(envm(&env, &dist, &["install", "node@22"])).code(1);
     assert!(run.stderr.contains("has no checksum for"), "{}", run.stderr);
     assert!(run.stderr.contains(&name), "{}", run.stderr);
-    assert_eq!(dist.hits(&Dist::node_path("22.12.0", "tar.gz")), 0);
+    assert_eq!(dist.hits(&Dist::node_path("22.12.0", "tar.xz")), 0);
     assert!(install_entries(&env, "node").is_empty());
 }
 
 #[test]
 fn server_errors_and_cut_bodies_are_retried() {
     let (env, dist) = (TestEnv::new(), Dist::start());
-    let tarball = Dist::node_path("22.12.0", "tar.gz");
+    let tarball = Dist::node_path("22.12.0", "tar.xz");
     dist.fault("/node/index.json", Fault::Status(500));
     dist.fault(&tarball, Fault::Status(503));
     dist.fault(&tarball, Fault::Truncate);
@@ -289,7 +289,7 @@ fn a_dead_server_and_a_missing_file_fail_clearly() {
 
     let dist = Dist::start();
     // The index lists 22.11.0 but the mirror lacks its tarball.
-    dist.state_remove(&Dist::node_path("22.11.0", "tar.gz"));
+    dist.state_remove(&Dist::node_path("22.11.0", "tar.xz"));
     let run = Run::of(envm(&env, &dist, &["install", "node@22.11.0"])).code(1);
     assert!(run.stderr.contains("HTTP 404"), "{}", run.stderr);
     assert!(install_entries(&env, "node").is_empty());
@@ -307,11 +307,11 @@ fn offline_uses_warm_caches_and_fails_clearly_when_cold() {
     Run::of(envm(&env, &dist, &["install", "node@22"])).ok();
     Run::of(envm(&env, &dist, &["uninstall", "node@22.12.0"])).ok();
     assert!(install_entries(&env, "node").is_empty());
-    let hits = dist.hits(&Dist::node_path("22.12.0", "tar.gz"));
+    let hits = dist.hits(&Dist::node_path("22.12.0", "tar.xz"));
     let mut cmd = envm(&env, &dist, &["install", "node@22"]);
     cmd.env("ENVM_OFFLINE", "1");
     Run::of(cmd).ok();
-    assert_eq!(dist.hits(&Dist::node_path("22.12.0", "tar.gz")), hits);
+    assert_eq!(dist.hits(&Dist::node_path("22.12.0", "tar.xz")), hits);
     assert_eq!(dist.hits("/node/index.json"), 1);
     let bin = installs(&env, "node").join("22.12.0/bin/node");
     assert_eq!(run_bin(&bin), "v22.12.0");
@@ -364,7 +364,7 @@ fn host_fit_is_checked_before_downloading() {
     assert!(run.stderr.contains("glibc 2.17"), "{}", run.stderr);
     assert!(run.stderr.contains("glibc 2.28"), "{}", run.stderr);
     assert!(run.stderr.contains("hint:"), "{}", run.stderr);
-    assert_eq!(dist.hits(&Dist::node_path("22.12.0", "tar.gz")), 0);
+    assert_eq!(dist.hits(&Dist::node_path("22.12.0", "tar.xz")), 0);
     // Node 16 needs only glibc 2.17.
     let mut cmd = envm(&env, &dist, &["install", "node@16"]);
     cmd.env("ENVM_TEST_HOST_LIBC", "glibc-2.17");

@@ -80,6 +80,15 @@ fn malicious_archives_are_refused_and_nothing_lands_outside() {
             ),
         ),
         (
+            // Each link alone stays inside; together `a/b` would be the install's parent.
+            "symlink chain",
+            [
+                raw_entry(&format!("{t}/a"), EntryType::Symlink, 0o777, ".", b""),
+                raw_entry(&format!("{t}/a/b"), EntryType::Symlink, 0o777, "..", b""),
+            ]
+            .concat(),
+        ),
+        (
             "char device",
             raw_entry(&format!("{t}/dev/null"), EntryType::Char, 0o666, "", b""),
         ),
@@ -123,7 +132,7 @@ fn malicious_archives_are_refused_and_nothing_lands_outside() {
             b"x",
         );
         let tar = raw_tar(&[ok_bin.clone(), bad, through]);
-        dist.replace_node_archive("22.12.0", dist::gz(&tar));
+        dist.replace_node_archive("22.12.0", &tar);
         let before = snapshot(&env.root());
         let run = Run::of(envm(&env, &dist, &["install", "node@22.12.0"])).code(1);
         assert!(
@@ -180,7 +189,7 @@ fn snapshot(root: &std::path::Path) -> Vec<String> {
 #[test]
 fn eight_concurrent_installs_download_once_and_all_succeed() {
     let (env, dist) = (TestEnv::new(), Dist::start());
-    let tarball = Dist::node_path("22.11.0", "tar.gz");
+    let tarball = Dist::node_path("22.11.0", "tar.xz");
     // Slow enough that every process is waiting while the first one downloads.
     dist.fault(&tarball, Fault::Slow(Duration::from_millis(30)));
     let children: Vec<_> = (0..8)
@@ -209,7 +218,7 @@ fn eight_concurrent_installs_download_once_and_all_succeed() {
 #[test]
 fn kill_9_during_a_download_then_install_again_succeeds_without_debris() {
     let (env, dist) = (TestEnv::new(), Dist::start());
-    let tarball = Dist::node_path("20.18.1", "tar.gz");
+    let tarball = Dist::node_path("20.18.1", "tar.xz");
     dist.fault(&tarball, Fault::Slow(Duration::from_millis(20)));
     let mut cmd = envm(&env, &dist, &["install", "node@20.18.1"]);
     cmd.stdout(Stdio::null()).stderr(Stdio::null());

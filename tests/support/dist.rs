@@ -159,7 +159,7 @@ impl Dist {
             .unwrap_or(0)
     }
 
-    /// `/node/vV/node-vV-linux-ARCH.tar.gz`
+    /// `/node/vV/node-vV-linux-ARCH.EXT`
     pub fn node_path(version: &str, ext: &str) -> String {
         format!(
             "/node/v{version}/node-v{version}-linux-{}.{ext}",
@@ -167,10 +167,11 @@ impl Dist {
         )
     }
 
-    /// Replaces a node release's `.tar.gz` with `archive` and re-publishes SHASUMS256.txt
-    /// with the digest of `archive` (so only envm's archive checks stand in the way).
-    pub fn replace_node_archive(&self, version: &str, archive: Vec<u8>) {
-        self.put(&Self::node_path(version, "tar.gz"), archive);
+    /// Replaces a node release's archives with `tar` compressed both ways and re-publishes
+    /// SHASUMS256.txt with their digests (so only envm's archive checks stand in the way).
+    pub fn replace_node_archive(&self, version: &str, tar: &[u8]) {
+        self.put(&Self::node_path(version, "tar.gz"), gz(tar));
+        self.put(&Self::node_path(version, "tar.xz"), xz(tar));
         self.write_node_sums(version, None);
     }
 
