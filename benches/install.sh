@@ -13,7 +13,7 @@ ENVM=${ENVM_BIN:-$ROOT/target/release/envm}
 TMP=$(mktemp -d /dev/shm/envm-bench.XXXXXX)
 SERVER_PID=
 cleanup() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
+    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
     rm -rf "$TMP"
 }
 trap cleanup EXIT

@@ -6,6 +6,7 @@
 
 use crate::install::InstallError;
 use crate::layout::NoHomeError;
+use crate::lockfile::LockError;
 use crate::pins::PinError;
 use crate::pins::write::PinWriteError;
 use crate::spec::{SpecError, ToolRequestError};
@@ -23,6 +24,8 @@ pub enum Error {
     Request(#[from] ToolRequestError),
     #[error(transparent)]
     Install(Box<InstallError>),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error(transparent)]
     NoHome(#[from] NoHomeError),
     #[error("cannot read the current directory: {0}")]
@@ -65,6 +68,7 @@ impl Error {
                 "envm manages python, node, go and zig: write `TOOL@SPEC`, e.g. `node@22`".into(),
             ),
             Error::Install(e) => e.hint(),
+            Error::Lock(e) => e.hint(),
             Error::NoHome(_) => Some("set ENVM_HOME to a folder envm may use".into()),
             Error::CurrentDir(_) => Some("cd into a folder that exists".into()),
             Error::UnknownTool(_) => Some("envm manages python, node, go and zig".into()),

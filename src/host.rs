@@ -79,6 +79,23 @@ impl Host {
     }
 }
 
+impl Host {
+    /// The key `envm.lock` files artifacts under: `linux-x86_64-gnu`, `linux-aarch64-musl`,
+    /// `darwin-aarch64`.
+    pub fn platform_key(&self) -> String {
+        let arch = match self.arch {
+            Arch::X86_64 => "x86_64",
+            Arch::Aarch64 => "aarch64",
+            Arch::Other(a) => a,
+        };
+        match self.libc {
+            Libc::Glibc(..) => format!("{}-{arch}-gnu", self.os),
+            Libc::Musl => format!("{}-{arch}-musl", self.os),
+            Libc::None => format!("{}-{arch}", self.os),
+        }
+    }
+}
+
 /// `musl`, `glibc-2.17` (also `gnu-2.17`).
 fn parse_libc(text: &str) -> Option<Libc> {
     let text = text.trim().to_ascii_lowercase();

@@ -12,7 +12,7 @@ use crate::fetch::{FetchError, Net};
 use crate::host::Host;
 use crate::installed::{self, Receipt};
 use crate::layout::Layout;
-use crate::provider::{self, ProviderError, Release, Remote};
+use crate::provider::{self, Artifact, ProviderError, Release, Remote};
 use crate::spec::{Spec, SpecKind};
 use crate::tool::Tool;
 use crate::unpack::{self, ArchiveKind, UnpackError};
@@ -154,6 +154,36 @@ pub fn install_release(
     }
     // Host fit and checksum are settled before anything is downloaded.
     let artifact = provider::artifact(tool, release, remote)?;
+    install_artifact(
+        layout,
+        remote.net,
+        tool,
+        (version, release.lts.as_deref()),
+        &artifact,
+        force,
+    )
+}
+
+/// Installs `version` of `tool` from `artifact` (URL and expected digest already known, e.g.
+/// from `envm.lock`), unless it already is (or always, with `force`). `lts` goes into the
+/// receipt.
+pub fn install_artifact(
+    layout: &Layout,
+    net: &Net,
+    tool: Tool,
+    (version, lts): (&Version, Option<&str>),
+    artifact: &Artifact,
+    force: bool,
+) -> Result<Installed, InstallError> {
+    let dir = layout.install_dir(tool, version);
+    let done = |fresh| Installed {
+        version: version.clone(),
+        dir: dir.clone(),
+        fresh,
+    };
+    if dir.is_dir() && !force {
+        return Ok(done(false));
+    }
     let kind = ArchiveKind::from_name(&artifact.filename).ok_or_else(|| InstallError::Format {
         url: artifact.url.clone(),
         filename: artifact.filename.clone(),
@@ -171,8 +201,7 @@ pub fn install_release(
     fs::create_dir_all(&downloads).map_err(io_err(&downloads))?;
     let keep = downloads.join(format!("{}-{}", artifact.sha256, artifact.filename));
 
-    let result = remote
-        .net
+    let result = net
         .stream_verified(&artifact.url, &artifact.sha256, &keep, |reader| {
             // Each attempt starts from an empty staging folder.
             let _ = fs::remove_dir_all(&staging);
@@ -197,7 +226,7 @@ pub fn install_release(
                 sha256: artifact.sha256.clone(),
                 installed_at: now_rfc3339(),
                 bins: bins(&tool.bin_dir(&staging)),
-                lts: release.lts.clone(),
+                lts: lts.map(str::to_string),
             };
             let path = Receipt::path(&staging);
             let text = serde_json::to_vec_pretty(&receipt).unwrap_or_default();

@@ -10,6 +10,7 @@ pub mod index_cache;
 pub mod install;
 pub mod installed;
 pub mod layout;
+pub mod lockfile;
 pub mod pins;
 pub mod provider;
 pub mod resolve;

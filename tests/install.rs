@@ -407,3 +407,42 @@ fn uninstall_and_prune_remove_what_no_pin_uses() {
         run.stderr
     );
 }
+
+#[test]
+fn lock_records_versions_and_install_locked_uses_exactly_them() {
+    let (env, dist) = (TestEnv::new(), Dist::start());
+    let toml = "[tools]\nnode = \"22\"\ngo = \"1.23\"\n";
+    env.write("envm.toml", toml);
+    Run::of(envm(&env, &dist, &["lock"])).ok();
+    let lock = std::fs::read_to_string(env.work.join("envm.lock")).unwrap();
+    let node_sha = dist::sha256_hex(&dist.get(&Dist::node_path("22.12.0", "tar.xz")));
+    assert!(lock.contains("version = \"22.12.0\""), "{lock}");
+    assert!(lock.contains(&node_sha), "{lock}");
+    assert!(lock.contains("version = \"1.23.4\""), "{lock}");
+
+    // Elsewhere, with upstream's indexes gone: the lock alone drives the install.
+    dist.state_remove("/node/index.json");
+    dist.state_remove("/go/?mode=json&include=all");
+    let other = TestEnv::new();
+    other.write("envm.toml", toml);
+    other.write("envm.lock", &lock);
+    Run::of(envm(&other, &dist, &["install", "--locked"])).ok();
+    assert_eq!(install_entries(&other, "node"), ["22.12.0"]);
+    assert_eq!(install_entries(&other, "go"), ["1.23.4"]);
+    assert_eq!(dist.hits("/node/index.json"), 1);
+
+    // A tampered digest is caught; a spec the lock lacks is refused.
+    let third = TestEnv::new();
+    third.write("envm.toml", toml);
+    third.write("envm.lock", &lock.replace(&node_sha, &"0".repeat(64)));
+    let run = Run::of(envm(&third, &dist, &["install", "--locked"])).code(1);
+    assert!(run.stderr.contains("checksum mismatch"), "{}", run.stderr);
+    third.write("envm.toml", "[tools]\nzig = \"0.14\"\n");
+    let run = Run::of(envm(&third, &dist, &["install", "--locked"])).code(1);
+    assert!(
+        run.stderr.contains("does not lock zig `0.14`"),
+        "{}",
+        run.stderr
+    );
+    assert!(install_entries(&third, "zig").is_empty());
+}

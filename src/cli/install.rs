@@ -1,12 +1,19 @@
 //! `envm install [TOOL@SPEC...] [--force] [--refresh]`: install the named versions, or with no
-//! arguments everything pinned for the current directory, one thread per tool.
+//! arguments everything pinned for the current directory, one thread per tool. `--locked`
+//! installs exactly what `envm.lock` records.
 
 use super::Context;
 use crate::error::Error;
+use crate::fetch::Net;
+use crate::host::Host;
 use crate::install::{self, InstallOptions};
+use crate::layout::Layout;
+use crate::lockfile::{self, LockError, LockFile};
 use crate::pins;
+use crate::provider::Artifact;
 use crate::spec::{Spec, SpecKind, ToolRequest};
 use crate::tool::Tool;
+use crate::version::Version;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,6 +25,9 @@ pub struct Args {
     /// Ask upstream for its version list even when the cached one is fresh
     #[arg(long)]
     pub refresh: bool,
+    /// Install exactly what envm.lock records (version, URL, sha256); fail for anything it lacks
+    #[arg(long)]
+    pub locked: bool,
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
@@ -30,6 +40,11 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         pinned_jobs(ctx)?
     } else {
         requested_jobs(&args.requests)?
+    };
+    let locked = if args.locked {
+        Some(Locked::load(ctx, &jobs)?)
+    } else {
+        None
     };
     if jobs.is_empty() {
         println!("nothing is pinned here; name what to install, e.g. `envm install node@22`");
@@ -46,10 +61,14 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
                     .map(|(_, s)| s)
                     .collect();
                 let layout = &ctx.layout;
+                let locked = locked.as_ref();
                 scope.spawn(move || {
                     specs
                         .into_iter()
-                        .map(|spec| install_one(layout, tool, spec, &opts))
+                        .map(|spec| match locked {
+                            Some(locked) => locked.install(layout, tool, spec, &opts),
+                            None => install_one(layout, tool, spec, &opts),
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -79,13 +98,17 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
 }
 
 fn install_one(
-    layout: &crate::layout::Layout,
+    layout: &Layout,
     tool: Tool,
     spec: &Spec,
     opts: &InstallOptions,
 ) -> Result<String, Error> {
     let done = install::ensure_installed(layout, tool, spec, opts)?;
-    Ok(if done.fresh {
+    Ok(describe(tool, &done))
+}
+
+fn describe(tool: Tool, done: &install::Installed) -> String {
+    if done.fresh {
         format!(
             "installed {tool} {} in {}",
             done.version,
@@ -93,7 +116,77 @@ fn install_one(
         )
     } else {
         format!("{tool} {} is already installed", done.version)
-    })
+    }
+}
+
+/// `--locked`: the lock file, checked up front to cover every job on this platform.
+struct Locked {
+    lock: LockFile,
+    platform: String,
+    net: Net,
+}
+
+impl Locked {
+    fn load(ctx: &Context, jobs: &[(Tool, Spec)]) -> Result<Locked, Error> {
+        let path = lockfile::path_for(&ctx.cwd);
+        if !path.is_file() {
+            return Err(LockError::Read {
+                path,
+                source: std::io::ErrorKind::NotFound.into(),
+            }
+            .into());
+        }
+        let lock = LockFile::read(&path)?;
+        let platform = Host::detect().platform_key();
+        for (tool, spec) in jobs {
+            let covered = lock
+                .find(*tool, spec.as_str())
+                .is_some_and(|t| t.platforms.contains_key(&platform));
+            if !covered {
+                return Err(LockError::Missing {
+                    path,
+                    tool: *tool,
+                    spec: spec.to_string(),
+                    platform,
+                }
+                .into());
+            }
+        }
+        let net = Net::from_env().map_err(install::InstallError::from)?;
+        Ok(Locked {
+            lock,
+            platform,
+            net,
+        })
+    }
+
+    fn install(
+        &self,
+        layout: &Layout,
+        tool: Tool,
+        spec: &Spec,
+        opts: &InstallOptions,
+    ) -> Result<String, Error> {
+        let entry = self
+            .lock
+            .find(tool, spec.as_str())
+            .ok_or_else(|| Error::msg(format!("envm.lock lacks {tool} {spec}"), None))?;
+        let artifact = entry
+            .platforms
+            .get(&self.platform)
+            .ok_or_else(|| Error::msg(format!("envm.lock lacks {tool} {spec}"), None))?;
+        let version = Version::parse(&entry.version)
+            .map_err(|e| Error::msg(format!("envm.lock: {e}"), None))?;
+        let done = install::install_artifact(
+            layout,
+            &self.net,
+            tool,
+            (&version, entry.lts.as_deref()),
+            &Artifact::new(&artifact.url, &artifact.sha256),
+            opts.force,
+        )?;
+        Ok(describe(tool, &done))
+    }
 }
 
 /// `TOOL@SPEC` arguments; a bare tool name means its latest release.

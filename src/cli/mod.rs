@@ -4,6 +4,7 @@
 mod completions;
 mod current;
 mod install;
+mod lock;
 mod ls;
 mod ls_remote;
 mod prune;
@@ -42,6 +43,8 @@ pub enum Command {
     LsRemote(ls_remote::Args),
     /// Remove installs that no known pin uses
     Prune(prune::Args),
+    /// Write envm.lock: exact versions and checksums of what is pinned here
+    Lock(lock::Args),
     /// Print the shell completion script (the same as committed under completions/)
     Completions(completions::Args),
 }
@@ -84,6 +87,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Uninstall(args) => uninstall::run(&ctx, &args),
         Command::LsRemote(args) => ls_remote::run(&ctx, &args),
         Command::Prune(args) => prune::run(&ctx, &args),
+        Command::Lock(args) => lock::run(&ctx, &args),
         Command::Completions(_) => Ok(0),
     }
 }

@@ -248,22 +248,28 @@ pub fn artifact(tool: Tool, release: &Release, remote: &Remote) -> Result<Artifa
         .iter()
         .find(|c| c.needs.fits(remote.host.libc))
         .ok_or_else(|| host_mismatch(tool, release, remote))?;
-    let filename = fit
-        .url
-        .rsplit('/')
-        .next()
-        .unwrap_or(&fit.url)
-        .replace("%2B", "+")
-        .replace("%2b", "+");
-    let sha256 = match &fit.sha256 {
-        Some(sha) => sha.to_ascii_lowercase(),
-        None => node::checksum(remote, &fit.url, &filename)?,
-    };
-    Ok(Artifact {
-        url: fit.url.clone(),
-        filename,
-        sha256,
-    })
+    let mut artifact = Artifact::new(&fit.url, fit.sha256.as_deref().unwrap_or(""));
+    if fit.sha256.is_none() {
+        artifact.sha256 = node::checksum(remote, &fit.url, &artifact.filename)?;
+    }
+    Ok(artifact)
+}
+
+impl Artifact {
+    /// The artifact at `url` with digest `sha256`; the file name is the URL's last segment.
+    pub fn new(url: &str, sha256: &str) -> Artifact {
+        let filename = url
+            .rsplit('/')
+            .next()
+            .unwrap_or(url)
+            .replace("%2B", "+")
+            .replace("%2b", "+");
+        Artifact {
+            url: url.to_string(),
+            filename,
+            sha256: sha256.to_ascii_lowercase(),
+        }
+    }
 }
 
 fn host_mismatch(tool: Tool, release: &Release, remote: &Remote) -> ProviderError {
