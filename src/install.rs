@@ -61,6 +61,8 @@ pub enum InstallError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{url}: the expected checksum `{value}` is not a SHA-256 (64 hex digits)")]
+    BadDigest { url: String, value: String },
     #[error("{tool} {version} is not installed")]
     NotInstalled { tool: Tool, version: String },
 }
@@ -76,6 +78,9 @@ impl InstallError {
             }
             InstallError::Io { .. } => Some("check permissions and free space".into()),
             InstallError::Format { .. } => None,
+            InstallError::BadDigest { .. } => Some(
+                "the index or envm.lock is damaged; retry with --refresh or `envm lock`".into(),
+            ),
         }
     }
 }
@@ -183,6 +188,14 @@ pub fn install_artifact(
     };
     if dir.is_dir() && !force {
         return Ok(done(false));
+    }
+    // The digest names the cached file, so it must be exactly what it claims to be.
+    let sha = &artifact.sha256;
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(InstallError::BadDigest {
+            url: artifact.url.clone(),
+            value: sha.clone(),
+        });
     }
     let kind = ArchiveKind::from_name(&artifact.filename).ok_or_else(|| InstallError::Format {
         url: artifact.url.clone(),

@@ -446,3 +446,48 @@ fn lock_records_versions_and_install_locked_uses_exactly_them() {
     );
     assert!(install_entries(&third, "zig").is_empty());
 }
+
+#[test]
+fn an_index_digest_that_is_not_a_sha256_is_refused() {
+    let (env, dist) = (TestEnv::new(), Dist::start());
+    let index = "/go/?mode=json&include=all";
+    let sha = dist::sha256_hex(&dist.get(&Dist::go_path("1.22.10")));
+    let text = String::from_utf8(dist.get(index)).unwrap();
+    dist.put(index, text.replace(&sha, "../../../../escape").into_bytes());
+    let run = Run::of(envm(&env, &dist, &["install", "go@1.22"])).code(1);
+    assert!(run.stderr.contains("is not a SHA-256"), "{}", run.stderr);
+    assert_eq!(dist.hits(&Dist::go_path("1.22.10")), 0);
+    assert!(!env.root().join("escape").exists());
+    assert!(install_entries(&env, "go").is_empty());
+}
+
+#[test]
+fn python_catalog_is_embedded_or_read_from_a_file() {
+    let (env, dist) = (TestEnv::new(), Dist::start());
+    // The built-in catalog needs no network at all.
+    let mut cmd = env.envm(["ls-remote", "python", "3.12", "--json"]);
+    cmd.env("ENVM_OFFLINE", "1");
+    let run = Run::of(cmd).ok();
+    let rows = run.json();
+    assert!(rows.as_array().unwrap().len() > 3, "{}", run.stdout);
+    assert!(rows[0]["version"].as_str().unwrap().starts_with("3.12."));
+    // A catalog given as a file path replaces it.
+    let catalog = env.write(
+        "catalog.json",
+        &String::from_utf8(dist.get("/python-downloads.json")).unwrap(),
+    );
+    let mut cmd = envm(&env, &dist, &["ls-remote", "python", "--json"]);
+    cmd.env("ENVM_PYTHON_DOWNLOADS_JSON_URL", &catalog);
+    let versions: Vec<String> = Run::of(cmd)
+        .ok()
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["version"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        versions,
+        ["3.14.0rc1", "3.13.1t", "3.13.1", "3.12.8", "3.12.7"]
+    );
+}
