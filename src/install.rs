@@ -104,11 +104,7 @@ pub fn ensure_installed(
     let have = if opts.force {
         None
     } else {
-        installed_match(layout, tool, spec).map(|version| Installed {
-            dir: layout.install_dir(tool, &version),
-            version,
-            fresh: false,
-        })
+        installed_match(layout, tool, spec).and_then(|v| existing(layout, tool, &v))
     };
     if let Some(have) = &have
         && !opts.remote_first
@@ -148,14 +144,8 @@ pub fn install_release(
 ) -> Result<Installed, InstallError> {
     let layout = remote.layout;
     let version = &release.version;
-    let dir = layout.install_dir(tool, version);
-    let done = |fresh| Installed {
-        version: version.clone(),
-        dir: dir.clone(),
-        fresh,
-    };
-    if dir.is_dir() && !force {
-        return Ok(done(false));
+    if !force && let Some(have) = existing(layout, tool, version) {
+        return Ok(have);
     }
     // Host fit and checksum are settled before anything is downloaded.
     let artifact = provider::artifact(tool, release, remote)?;
@@ -180,14 +170,8 @@ pub fn install_artifact(
     artifact: &Artifact,
     force: bool,
 ) -> Result<Installed, InstallError> {
-    let dir = layout.install_dir(tool, version);
-    let done = |fresh| Installed {
-        version: version.clone(),
-        dir: dir.clone(),
-        fresh,
-    };
-    if dir.is_dir() && !force {
-        return Ok(done(false));
+    if !force && let Some(have) = existing(layout, tool, version) {
+        return Ok(have);
     }
     // The digest names the cached file, so it must be exactly what it claims to be.
     let sha = &artifact.sha256;
@@ -204,10 +188,11 @@ pub fn install_artifact(
     let tool_dir = layout.tool_installs(tool);
     fs::create_dir_all(&tool_dir).map_err(io_err(&tool_dir))?;
     let _lock = lock(&tool_dir, version)?;
-    if dir.is_dir() && !force {
-        // Another envm finished it while this one waited for the lock.
-        return Ok(done(false));
+    // Another envm may have finished it while this one waited for the lock.
+    if !force && let Some(have) = existing(layout, tool, version) {
+        return Ok(have);
     }
+    let dir = layout.install_dir(tool, version);
     clean_stale(&tool_dir, version);
     let staging = tool_dir.join(format!(".staging-{version}-{}", std::process::id()));
     let downloads = layout.downloads_dir();
@@ -251,7 +236,21 @@ pub fn install_artifact(
     }
     result?;
     after_change(layout);
-    Ok(done(true))
+    Ok(Installed {
+        version: version.clone(),
+        dir,
+        fresh: true,
+    })
+}
+
+/// `version` as already installed, if it is.
+fn existing(layout: &Layout, tool: Tool, version: &Version) -> Option<Installed> {
+    let dir = layout.install_dir(tool, version);
+    dir.is_dir().then(|| Installed {
+        version: version.clone(),
+        dir,
+        fresh: false,
+    })
 }
 
 /// Renames the finished staging folder onto `dir` (replacing an old install when forced).

@@ -51,6 +51,15 @@ pub fn partial_downloads(env: &TestEnv) -> Vec<String> {
         .collect()
 }
 
+/// The `version` fields of a successful `envm ls-remote … --json`.
+fn remote_versions(cmd: Command) -> Vec<String> {
+    let rows = Run::of(cmd).ok().json();
+    let rows = rows.as_array().expect("a JSON array");
+    rows.iter()
+        .map(|r| r["version"].as_str().expect("a version").to_string())
+        .collect()
+}
+
 #[test]
 fn node_use_installs_verifies_pins_and_runs() {
     let (env, dist) = (TestEnv::new(), Dist::start());
@@ -101,14 +110,7 @@ fn node_fuzzy_specs_pick_the_newest_match_in_the_index() {
         let bin = installs(&env, "node").join(want).join("bin/node");
         assert_eq!(run_bin(&bin), format!("v{want}"), "spec {spec}");
     }
-    let run = Run::of(envm(&env, &dist, &["ls-remote", "node", "lts", "--json"])).ok();
-    let versions: Vec<String> = run
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["version"].as_str().unwrap().to_string())
-        .collect();
+    let versions = remote_versions(envm(&env, &dist, &["ls-remote", "node", "lts", "--json"]));
     assert_eq!(versions, ["22.12.0", "22.11.0", "20.18.1", "16.20.2"]);
 }
 
@@ -478,14 +480,7 @@ fn python_catalog_is_embedded_or_read_from_a_file() {
     );
     let mut cmd = envm(&env, &dist, &["ls-remote", "python", "--json"]);
     cmd.env("ENVM_PYTHON_DOWNLOADS_JSON_URL", &catalog);
-    let versions: Vec<String> = Run::of(cmd)
-        .ok()
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["version"].as_str().unwrap().to_string())
-        .collect();
+    let versions = remote_versions(cmd);
     assert_eq!(
         versions,
         ["3.14.0rc1", "3.13.1t", "3.13.1", "3.12.8", "3.12.7"]

@@ -4,9 +4,10 @@
 //!
 //! Archive format: `.tar.xz` by default, `ENVM_NODE_ARCHIVE=gz` for `.tar.gz`. Download and
 //! unpack overlap, so an install takes about max(download, unpack). Measured with
-//! benches/install.sh (same 150 MB tree): envm unpacks the 58 MB .tar.gz in 0.63 s and the
-//! 38 MB .tar.xz in 1.78 s, so .tar.gz only wins on links faster than ~33 MB/s (~260 Mbit/s);
-//! below that, the 40 % smaller .tar.xz finishes first (and keeps a smaller cached copy).
+//! benches/install.sh (same 150 MB tree): envm installs the 58 MB .tar.gz in 0.67 s and the
+//! 38 MB .tar.xz in 1.89 s from loopback, so .tar.gz only wins on links faster than
+//! 58 MB / 1.89 s ≈ 30 MB/s (~250 Mbit/s); below that the 35-40 % smaller .tar.xz finishes
+//! first, and it keeps a smaller cached copy.
 
 use serde::Deserialize;
 
