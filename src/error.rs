@@ -4,7 +4,9 @@
 //! Library modules return their own `thiserror` enums carrying the file, line or URL; they are
 //! gathered here in [`Error`]. Each module error may offer a hint through a `hint()` method.
 
+use crate::install::InstallError;
 use crate::layout::NoHomeError;
+use crate::lockfile::LockError;
 use crate::pins::PinError;
 use crate::pins::write::PinWriteError;
 use crate::spec::{SpecError, ToolRequestError};
@@ -21,6 +23,10 @@ pub enum Error {
     #[error(transparent)]
     Request(#[from] ToolRequestError),
     #[error(transparent)]
+    Install(Box<InstallError>),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
     NoHome(#[from] NoHomeError),
     #[error("cannot read the current directory: {0}")]
     CurrentDir(#[source] std::io::Error),
@@ -35,6 +41,12 @@ pub enum Error {
         hint: Option<String>,
         code: i32,
     },
+}
+
+impl From<InstallError> for Error {
+    fn from(e: InstallError) -> Error {
+        Error::Install(Box::new(e))
+    }
 }
 
 impl Error {
@@ -55,6 +67,8 @@ impl Error {
             Error::Request(ToolRequestError::UnknownTool(_)) => Some(
                 "envm manages python, node, go and zig: write `TOOL@SPEC`, e.g. `node@22`".into(),
             ),
+            Error::Install(e) => e.hint(),
+            Error::Lock(e) => e.hint(),
             Error::NoHome(_) => Some("set ENVM_HOME to a folder envm may use".into()),
             Error::CurrentDir(_) => Some("cd into a folder that exists".into()),
             Error::UnknownTool(_) => Some("envm manages python, node, go and zig".into()),

@@ -4,10 +4,17 @@
 
 pub mod cli;
 pub mod error;
+pub mod fetch;
+pub mod host;
+pub mod index_cache;
+pub mod install;
 pub mod installed;
 pub mod layout;
+pub mod lockfile;
 pub mod pins;
+pub mod provider;
 pub mod resolve;
 pub mod spec;
 pub mod tool;
+pub mod unpack;
 pub mod version;

@@ -2,5 +2,7 @@
 
 mod support;
 
+mod install;
+mod install_safety;
 mod pins;
 mod completions;

@@ -3,7 +3,13 @@
 
 mod completions;
 mod current;
+mod install;
+mod lock;
 mod ls;
+mod ls_remote;
+mod prune;
+mod uninstall;
+mod use_;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +33,18 @@ pub enum Command {
     Current(current::Args),
     /// List installed versions, the one active here marked
     Ls(ls::Args),
+    /// Resolve against the remote index, install if missing, and pin
+    Use(use_::Args),
+    /// Install versions (none named: everything pinned here)
+    Install(install::Args),
+    /// Remove one installed version
+    Uninstall(uninstall::Args),
+    /// List the versions upstream offers for this host
+    LsRemote(ls_remote::Args),
+    /// Remove installs that no known pin uses
+    Prune(prune::Args),
+    /// Write envm.lock: exact versions and checksums of what is pinned here
+    Lock(lock::Args),
     /// Print the shell completion script (the same as committed under completions/)
     Completions(completions::Args),
 }
@@ -64,6 +82,12 @@ fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Current(args) => current::run(&ctx, &args),
         Command::Ls(args) => ls::run(&ctx, &args),
+        Command::Use(args) => use_::run(&ctx, &args),
+        Command::Install(args) => install::run(&ctx, &args),
+        Command::Uninstall(args) => uninstall::run(&ctx, &args),
+        Command::LsRemote(args) => ls_remote::run(&ctx, &args),
+        Command::Prune(args) => prune::run(&ctx, &args),
+        Command::Lock(args) => lock::run(&ctx, &args),
         Command::Completions(_) => Ok(0),
     }
 }

@@ -188,3 +188,5 @@ impl Run {
             .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
     }
 }
+
+pub mod dist;

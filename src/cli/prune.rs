@@ -1,0 +1,55 @@
+//! `envm prune [--dry-run]`: remove installs that no known pin uses. Known pins are those
+//! seen from the current directory (env, project files up to `/`) and the global config; for
+//! each spec of each pin the newest installed match is kept (list pins keep every entry).
+
+use super::Context;
+use crate::error::Error;
+use crate::install;
+use crate::installed;
+use crate::pins;
+use crate::tool::Tool;
+use crate::version::Version;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only say what would be removed
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
+    let mut pins = pins::find_all(&ctx.cwd, &ctx.layout)?;
+    // The global config's pins count even for tools a project pins here.
+    // Seen from `/`, no project file applies (barring one at `/`), so this yields the global
+    // config's pins.
+    pins.extend(pins::find_all(std::path::Path::new("/"), &ctx.layout)?);
+    let mut keep: Vec<(Tool, Version)> = Vec::new();
+    for pin in &pins {
+        for spec in &pin.specs {
+            if let Some(v) = install::installed_match(&ctx.layout, pin.tool, spec) {
+                keep.push((pin.tool, v));
+            }
+        }
+    }
+    let mut removed = 0;
+    for tool in Tool::ALL {
+        for version in installed::versions(&ctx.layout, tool) {
+            if keep.contains(&(tool, version.clone())) {
+                continue;
+            }
+            removed += 1;
+            if args.dry_run {
+                println!("would remove {tool} {version}");
+            } else {
+                install::uninstall(&ctx.layout, tool, &version)?;
+                println!("removed {tool} {version}");
+            }
+        }
+    }
+    if removed == 0 {
+        println!("nothing to prune: every install is used by a pin");
+    } else if !args.dry_run {
+        install::after_change(&ctx.layout);
+    }
+    Ok(0)
+}

@@ -1,0 +1,78 @@
+//! `envm use TOOL@SPEC... [--global] [--pin]`: resolve against the remote index, install if
+//! missing, then pin it in the nearest `envm.toml` (creating `./envm.toml`), or the global
+//! config with `--global`; `--pin` writes the exact version instead of the spec.
+
+use super::Context;
+use crate::error::Error;
+use crate::install::{self, InstallOptions};
+use crate::pins::{self, write::write_pin};
+use crate::spec::{SpecKind, ToolRequest};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to use, e.g. `node@22`, `python@3.12`
+    #[arg(required = true)]
+    pub requests: Vec<String>,
+    /// Pin in the global config instead of the project
+    #[arg(long)]
+    pub global: bool,
+    /// Pin the exact resolved version instead of the spec
+    #[arg(long)]
+    pub pin: bool,
+    /// Ask upstream for its version list even when the cached one is fresh
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
+    let requests = args
+        .requests
+        .iter()
+        .map(|text| {
+            let req = ToolRequest::parse(text)?;
+            let spec = req
+                .spec
+                .ok_or_else(|| Error::MissingVersion(req.tool.name().into()))?;
+            Ok((req.tool, spec))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let file = if args.global {
+        ctx.layout.global_config()
+    } else {
+        pins::nearest_project_file(&ctx.cwd).unwrap_or_else(|| ctx.cwd.join("envm.toml"))
+    };
+    let opts = InstallOptions {
+        force: false,
+        refresh: args.refresh,
+        remote_first: true,
+    };
+    for (tool, spec) in requests {
+        let pinned = match spec.kind() {
+            SpecKind::System | SpecKind::Path(_) => spec.to_string(),
+            _ => {
+                let done = install::ensure_installed(&ctx.layout, tool, &spec, &opts)?;
+                if done.fresh {
+                    println!(
+                        "installed {tool} {} in {}",
+                        done.version,
+                        done.dir.display()
+                    );
+                }
+                if args.pin {
+                    done.version.to_string()
+                } else {
+                    spec.to_string()
+                }
+            }
+        };
+        let change = write_pin(&file, tool, &pinned)?;
+        match change.previous {
+            Some(prev) if prev == pinned => {
+                println!("{tool} = \"{pinned}\" already pinned in {}", file.display())
+            }
+            Some(prev) => println!("{tool}: \"{prev}\" -> \"{pinned}\" in {}", file.display()),
+            None => println!("{tool} = \"{pinned}\" pinned in {}", file.display()),
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,155 @@
+//! The machine envm installs for: OS, CPU architecture and C library (glibc with its version,
+//! or musl). Providers use it to pick the artifact that runs here and to refuse, before any
+//! download, when none does. OS specifics for the host live here only.
+//!
+//! Test-only: `ENVM_TEST_HOST_LIBC` (`musl`, `glibc-2.17`) replaces the detected C library so
+//! tests can exercise host-fit refusals. It is not a user setting.
+
+use std::fmt;
+
+/// CPU architectures envm ships artifacts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arch {
+    X86_64,
+    Aarch64,
+    Other(&'static str),
+}
+
+/// The host's C library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Libc {
+    /// glibc `major.minor`.
+    Glibc(u32, u32),
+    Musl,
+    /// macOS or an undetectable libc.
+    None,
+}
+
+impl fmt::Display for Libc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Libc::Glibc(a, b) => write!(f, "glibc {a}.{b}"),
+            Libc::Musl => f.write_str("musl"),
+            Libc::None => f.write_str("no Linux C library"),
+        }
+    }
+}
+
+/// OS, arch and libc of the machine envm runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Host {
+    /// `linux` or `darwin`.
+    pub os: &'static str,
+    pub arch: Arch,
+    pub libc: Libc,
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let arch = match self.arch {
+            Arch::X86_64 => "x86_64",
+            Arch::Aarch64 => "aarch64",
+            Arch::Other(a) => a,
+        };
+        write!(f, "{}-{arch} ({})", self.os, self.libc)
+    }
+}
+
+/// Test-only override of the detected C library.
+pub const TEST_LIBC_VAR: &str = "ENVM_TEST_HOST_LIBC";
+
+impl Host {
+    /// The host this process runs on (with the test-only libc override applied).
+    pub fn detect() -> Host {
+        let os = if cfg!(target_os = "macos") {
+            "darwin"
+        } else {
+            std::env::consts::OS
+        };
+        let arch = match std::env::consts::ARCH {
+            "x86_64" => Arch::X86_64,
+            "aarch64" => Arch::Aarch64,
+            other => Arch::Other(other),
+        };
+        let libc = std::env::var(TEST_LIBC_VAR)
+            .ok()
+            .and_then(|v| parse_libc(&v))
+            .unwrap_or_else(detect_libc);
+        Host { os, arch, libc }
+    }
+}
+
+impl Host {
+    /// The key `envm.lock` files artifacts under: `linux-x86_64-gnu`, `linux-aarch64-musl`,
+    /// `darwin-aarch64`.
+    pub fn platform_key(&self) -> String {
+        let arch = match self.arch {
+            Arch::X86_64 => "x86_64",
+            Arch::Aarch64 => "aarch64",
+            Arch::Other(a) => a,
+        };
+        match self.libc {
+            Libc::Glibc(..) => format!("{}-{arch}-gnu", self.os),
+            Libc::Musl => format!("{}-{arch}-musl", self.os),
+            Libc::None => format!("{}-{arch}", self.os),
+        }
+    }
+}
+
+/// `musl`, `glibc-2.17` (also `gnu-2.17`).
+fn parse_libc(text: &str) -> Option<Libc> {
+    let text = text.trim().to_ascii_lowercase();
+    if text == "musl" {
+        return Some(Libc::Musl);
+    }
+    let ver = text
+        .strip_prefix("glibc-")
+        .or_else(|| text.strip_prefix("gnu-"))?;
+    parse_glibc_version(ver)
+}
+
+fn parse_glibc_version(text: &str) -> Option<Libc> {
+    let mut parts = text.trim().split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next().unwrap_or("0").parse().ok()?;
+    Some(Libc::Glibc(major, minor))
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn detect_libc() -> Libc {
+    // SAFETY: gnu_get_libc_version returns a pointer to a static NUL-terminated string.
+    let text = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
+    text.to_str()
+        .ok()
+        .and_then(parse_glibc_version)
+        .unwrap_or(Libc::Glibc(2, 17))
+}
+
+#[cfg(all(target_os = "linux", target_env = "musl"))]
+fn detect_libc() -> Libc {
+    Libc::Musl
+}
+
+#[cfg(not(all(target_os = "linux", any(target_env = "gnu", target_env = "musl"))))]
+fn detect_libc() -> Libc {
+    Libc::None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_overrides() {
+        assert_eq!(parse_libc("musl"), Some(Libc::Musl));
+        assert_eq!(parse_libc("glibc-2.17"), Some(Libc::Glibc(2, 17)));
+        assert_eq!(parse_libc("nonsense"), None);
+    }
+
+    #[test]
+    fn detects_something_on_linux() {
+        if cfg!(all(target_os = "linux", target_env = "gnu")) {
+            assert!(matches!(detect_libc(), Libc::Glibc(2, m) if m >= 17));
+        }
+    }
+}

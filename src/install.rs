@@ -1,0 +1,376 @@
+//! Installing one toolchain version, atomically: resolve against the remote index, check the
+//! host fit, then under a per-(tool, version) lock stream download → verify → unpack into a
+//! staging folder next to the target, write the receipt, and rename it into place. A version
+//! folder therefore exists only once complete and verified. Concurrent installs of the same
+//! version wait on the lock and find the work done; staging folders left by killed runs are
+//! removed under the same lock.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::fetch::{FetchError, Net};
+use crate::host::Host;
+use crate::installed::{self, Receipt};
+use crate::layout::Layout;
+use crate::provider::{self, Artifact, ProviderError, Release, Remote};
+use crate::spec::{Spec, SpecKind};
+use crate::tool::Tool;
+use crate::unpack::{self, ArchiveKind, UnpackError};
+use crate::version::Version;
+
+/// How to install.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InstallOptions {
+    /// Reinstall even when the version is already there.
+    pub force: bool,
+    /// Bypass the index cache TTL.
+    pub refresh: bool,
+    /// Ask the remote index first, so fuzzy specs get upstream's newest match (commands);
+    /// otherwise an installed match is used without the network (shims). Either way an
+    /// installed match is the fallback when the index cannot be had.
+    pub remote_first: bool,
+}
+
+/// A toolchain that is installed now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Installed {
+    pub version: Version,
+    pub dir: PathBuf,
+    /// True when this call installed it (false: it was already there).
+    pub fresh: bool,
+}
+
+/// An install that did not happen; nothing was left behind.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("cannot unpack {url}: {source}")]
+    Unpack {
+        url: String,
+        #[source]
+        source: UnpackError,
+    },
+    #[error("{url}: {}", UnpackError::Format(filename.clone()))]
+    Format { url: String, filename: String },
+    #[error("cannot set up {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{url}: the expected checksum `{value}` is not a SHA-256 (64 hex digits)")]
+    BadDigest { url: String, value: String },
+    #[error("{tool} {version} is not installed")]
+    NotInstalled { tool: Tool, version: String },
+}
+
+impl InstallError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            InstallError::Provider(e) => e.hint(),
+            InstallError::Fetch(e) => e.hint(),
+            InstallError::Unpack { source, .. } => source.hint(),
+            InstallError::NotInstalled { tool, .. } => {
+                Some(format!("see what is installed with `envm ls {tool}`"))
+            }
+            InstallError::Io { .. } => Some("check permissions and free space".into()),
+            InstallError::Format { .. } => None,
+            InstallError::BadDigest { .. } => Some(
+                "the index or envm.lock is damaged; retry with --refresh or `envm lock`".into(),
+            ),
+        }
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> InstallError + '_ {
+    move |source| InstallError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A toolchain satisfying `spec`, installing the newest matching upstream release when
+/// needed (see [`InstallOptions::remote_first`]; `force` reinstalls). This is the entry point
+/// for shims and commands.
+pub fn ensure_installed(
+    layout: &Layout,
+    tool: Tool,
+    spec: &Spec,
+    opts: &InstallOptions,
+) -> Result<Installed, InstallError> {
+    let have = if opts.force {
+        None
+    } else {
+        installed_match(layout, tool, spec).and_then(|v| existing(layout, tool, &v))
+    };
+    if let Some(have) = &have
+        && !opts.remote_first
+    {
+        return Ok(have.clone());
+    }
+    let net = Net::from_env()?;
+    let remote = Remote {
+        layout,
+        net: &net,
+        refresh: opts.refresh,
+        host: Host::detect(),
+    };
+    match provider::resolve(tool, spec, &remote) {
+        Ok(release) => install_release(&remote, tool, &release, opts.force),
+        Err(e) => have.ok_or(e.into()),
+    }
+}
+
+/// The newest installed version satisfying `spec` (LTS specs use the receipts' codenames).
+pub fn installed_match(layout: &Layout, tool: Tool, spec: &Spec) -> Option<Version> {
+    if matches!(spec.kind(), SpecKind::System | SpecKind::Path(_)) {
+        return None;
+    }
+    installed::versions(layout, tool)
+        .into_iter()
+        .filter(|v| spec.matches(v, installed::lts_line(layout, tool, v).as_deref()))
+        .max()
+}
+
+/// Installs `release` unless it already is (or always, with `force`).
+pub fn install_release(
+    remote: &Remote,
+    tool: Tool,
+    release: &Release,
+    force: bool,
+) -> Result<Installed, InstallError> {
+    let layout = remote.layout;
+    let version = &release.version;
+    if !force && let Some(have) = existing(layout, tool, version) {
+        return Ok(have);
+    }
+    // Host fit and checksum are settled before anything is downloaded.
+    let artifact = provider::artifact(tool, release, remote)?;
+    install_artifact(
+        layout,
+        remote.net,
+        tool,
+        (version, release.lts.as_deref()),
+        &artifact,
+        force,
+    )
+}
+
+/// Installs `version` of `tool` from `artifact` (URL and expected digest already known, e.g.
+/// from `envm.lock`), unless it already is (or always, with `force`). `lts` goes into the
+/// receipt.
+pub fn install_artifact(
+    layout: &Layout,
+    net: &Net,
+    tool: Tool,
+    (version, lts): (&Version, Option<&str>),
+    artifact: &Artifact,
+    force: bool,
+) -> Result<Installed, InstallError> {
+    if !force && let Some(have) = existing(layout, tool, version) {
+        return Ok(have);
+    }
+    // The digest names the cached file, so it must be exactly what it claims to be.
+    let sha = &artifact.sha256;
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(InstallError::BadDigest {
+            url: artifact.url.clone(),
+            value: sha.clone(),
+        });
+    }
+    let kind = ArchiveKind::from_name(&artifact.filename).ok_or_else(|| InstallError::Format {
+        url: artifact.url.clone(),
+        filename: artifact.filename.clone(),
+    })?;
+    let tool_dir = layout.tool_installs(tool);
+    fs::create_dir_all(&tool_dir).map_err(io_err(&tool_dir))?;
+    let _lock = lock(&tool_dir, version)?;
+    // Another envm may have finished it while this one waited for the lock.
+    if !force && let Some(have) = existing(layout, tool, version) {
+        return Ok(have);
+    }
+    let dir = layout.install_dir(tool, version);
+    clean_stale(&tool_dir, version);
+    let staging = tool_dir.join(format!(".staging-{version}-{}", std::process::id()));
+    let downloads = layout.downloads_dir();
+    fs::create_dir_all(&downloads).map_err(io_err(&downloads))?;
+    let keep = downloads.join(format!("{}-{}", artifact.sha256, artifact.filename));
+
+    let result = net
+        .stream_verified(&artifact.url, &artifact.sha256, &keep, |reader| {
+            // Each attempt starts from an empty staging folder.
+            let _ = fs::remove_dir_all(&staging);
+            fs::create_dir_all(&staging).map_err(|source| UnpackError::Write {
+                path: staging.clone(),
+                source,
+            })?;
+            unpack::unpack(reader, kind, &staging)
+        })
+        .map_err(InstallError::from)
+        .and_then(|unpacked| {
+            unpacked.map_err(|source| InstallError::Unpack {
+                url: artifact.url.clone(),
+                source,
+            })
+        })
+        .and_then(|()| {
+            let receipt = Receipt {
+                tool: tool.name().into(),
+                version: version.to_string(),
+                url: artifact.url.clone(),
+                sha256: artifact.sha256.clone(),
+                installed_at: now_rfc3339(),
+                bins: bins(&tool.bin_dir(&staging)),
+                lts: lts.map(str::to_string),
+            };
+            let path = Receipt::path(&staging);
+            let text = serde_json::to_vec_pretty(&receipt).unwrap_or_default();
+            fs::write(&path, text).map_err(io_err(&path))?;
+            commit(&staging, &dir, &tool_dir, version)
+        });
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result?;
+    after_change(layout);
+    Ok(Installed {
+        version: version.clone(),
+        dir,
+        fresh: true,
+    })
+}
+
+/// `version` as already installed, if it is.
+fn existing(layout: &Layout, tool: Tool, version: &Version) -> Option<Installed> {
+    let dir = layout.install_dir(tool, version);
+    dir.is_dir().then(|| Installed {
+        version: version.clone(),
+        dir,
+        fresh: false,
+    })
+}
+
+/// Renames the finished staging folder onto `dir` (replacing an old install when forced).
+fn commit(
+    staging: &Path,
+    dir: &Path,
+    tool_dir: &Path,
+    version: &Version,
+) -> Result<(), InstallError> {
+    if dir.exists() {
+        let old = tool_dir.join(format!(".old-{version}-{}", std::process::id()));
+        fs::rename(dir, &old).map_err(io_err(dir))?;
+        fs::rename(staging, dir).map_err(io_err(dir))?;
+        let _ = fs::remove_dir_all(&old);
+    } else {
+        fs::rename(staging, dir).map_err(io_err(dir))?;
+    }
+    Ok(())
+}
+
+/// Removes `installs/TOOL/VERSION` (atomically: renamed away, then deleted).
+pub fn uninstall(layout: &Layout, tool: Tool, version: &Version) -> Result<PathBuf, InstallError> {
+    let dir = layout.install_dir(tool, version);
+    if !dir.is_dir() {
+        return Err(InstallError::NotInstalled {
+            tool,
+            version: version.to_string(),
+        });
+    }
+    let tool_dir = layout.tool_installs(tool);
+    let _lock = lock(&tool_dir, version)?;
+    let old = tool_dir.join(format!(".old-{version}-{}", std::process::id()));
+    fs::rename(&dir, &old).map_err(io_err(&dir))?;
+    fs::remove_dir_all(&old).map_err(io_err(&old))?;
+    Ok(dir)
+}
+
+/// Called after installs/TOOL changed (install, uninstall, prune).
+pub fn after_change(_layout: &Layout) {
+    // INTEGRATION POINT: `crate::link::reshim(_layout)` goes here (shims module, other helper).
+}
+
+/// Holds `installs/TOOL/.VERSION.lock` exclusively until dropped.
+fn lock(tool_dir: &Path, version: &Version) -> Result<fs::File, InstallError> {
+    let path = tool_dir.join(format!(".{version}.lock"));
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err(&path))?;
+    file.lock().map_err(io_err(&path))?;
+    Ok(file)
+}
+
+/// Staging and replaced folders of `version` left by killed runs (the lock is held, so no
+/// live run owns them), and partial downloads older than any live run would leave.
+fn clean_stale(tool_dir: &Path, version: &Version) {
+    let prefixes = [format!(".staging-{version}-"), format!(".old-{version}-")];
+    let Ok(entries) = fs::read_dir(tool_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Executable names in a toolchain's bin folder, sorted.
+fn bins(bin_dir: &Path) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(entries) = fs::read_dir(bin_dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| {
+            fs::metadata(e.path()).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The current time as RFC 3339 UTC (`2026-11-27T11:15:26Z`).
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339_shape() {
+        let t = super::now_rfc3339();
+        assert_eq!(t.len(), 20);
+        assert!(t.starts_with("20") && t.ends_with('Z'));
+    }
+}
