@@ -2,7 +2,7 @@
 
 mod support;
 
+mod completions;
 mod install;
 mod install_safety;
 mod pins;
-mod completions;
