@@ -1,9 +1,14 @@
 //! The `envm …` command line: clap definitions and dispatch to one file per command.
 //! Commands are thin: they read arguments, call the library stages, and print.
 
+mod activate;
 mod completions;
 mod current;
+pub mod exec;
+mod hook_env;
 mod ls;
+mod reshim;
+mod which;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +32,17 @@ pub enum Command {
     Current(current::Args),
     /// List installed versions, the one active here marked
     Ls(ls::Args),
+    /// Print the path of the binary the shim called BIN would run here
+    Which(which::Args),
+    /// Run a command with toolchains first on PATH: `envm exec node@22 -- node app.js`
+    Exec(exec::Args),
+    /// Print the shell init for `eval "$(envm activate bash)"`
+    Activate(activate::Args),
+    /// Print the PATH update for the current directory (called by the activation hook)
+    #[command(hide = true)]
+    HookEnv(hook_env::Args),
+    /// Rebuild the shims for every binary of every installed toolchain
+    Reshim(reshim::Args),
     /// Print the shell completion script (the same as committed under completions/)
     Completions(completions::Args),
 }
@@ -64,6 +80,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Current(args) => current::run(&ctx, &args),
         Command::Ls(args) => ls::run(&ctx, &args),
+        Command::Which(args) => which::run(&ctx, &args),
+        Command::Exec(args) => exec::run(&ctx, &args),
+        Command::Activate(args) => activate::run(&ctx, &args),
+        Command::HookEnv(args) => hook_env::run(&ctx, &args),
+        Command::Reshim(args) => reshim::run(&ctx, &args),
         Command::Completions(_) => Ok(0),
     }
 }
