@@ -22,7 +22,6 @@ use crate::layout::Layout;
 use crate::link;
 use crate::pins::{self, Pin};
 use crate::resolve::{self, Resolution};
-use crate::spec::Spec;
 use crate::tool::Tool;
 
 /// Why a shim (or `envm which`) found nothing to run.
@@ -43,13 +42,13 @@ pub enum ShimError {
     #[error("{tool}@{spec} is pinned by {source_desc} but not installed")]
     NotInstalled {
         tool: Tool,
-        spec: Spec,
+        spec: String,
         source_desc: String,
     },
     #[error("{tool}@{spec} (pinned by {source_desc}) cannot be resolved: {reason}")]
     Unresolved {
         tool: Tool,
-        spec: Spec,
+        spec: String,
         source_desc: String,
         reason: String,
     },
@@ -209,7 +208,7 @@ pub fn locate(layout: &Layout, cwd: &Path, tool: Tool, name: &OsStr) -> Result<T
         Resolution::NotInstalled { spec } => {
             return Err(ShimError::NotInstalled {
                 tool,
-                spec,
+                spec: spec.to_string(),
                 source_desc,
             }
             .into());
@@ -217,7 +216,7 @@ pub fn locate(layout: &Layout, cwd: &Path, tool: Tool, name: &OsStr) -> Result<T
         Resolution::Unresolved { spec, reason } => {
             return Err(ShimError::Unresolved {
                 tool,
-                spec,
+                spec: spec.to_string(),
                 source_desc,
                 reason,
             }
@@ -282,11 +281,11 @@ pub fn next_on_path(layout: &Layout, name: &OsStr) -> Option<PathBuf> {
 
 /// Installs `tool@spec`, pinned by `source_desc`, unless `ENVM_AUTO_INSTALL=0` (then the
 /// error says how to install it).
-pub fn install_missing(tool: Tool, spec: &Spec, source_desc: &str) -> Result<(), ShimError> {
+pub fn install_missing(tool: Tool, spec: &str, source_desc: &str) -> Result<(), ShimError> {
     if std::env::var_os("ENVM_AUTO_INSTALL").is_some_and(|v| v == "0") {
         return Err(ShimError::NotInstalled {
             tool,
-            spec: spec.clone(),
+            spec: spec.to_string(),
             source_desc: source_desc.to_string(),
         });
     }
@@ -295,7 +294,7 @@ pub fn install_missing(tool: Tool, spec: &Spec, source_desc: &str) -> Result<(),
 
 /// Runs `<this envm> install TOOL@SPEC` as a child: its progress and messages go to stderr,
 /// so the shimmed program's stdout stays clean.
-fn install(tool: Tool, spec: &Spec) -> Result<(), ShimError> {
+fn install(tool: Tool, spec: &str) -> Result<(), ShimError> {
     let request = format!("{tool}@{spec}");
     let spawn_err = |source| ShimError::InstallSpawn {
         request: request.clone(),

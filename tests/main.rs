@@ -2,4 +2,6 @@
 
 mod support;
 
+mod activate;
 mod pins;
+mod shims;

@@ -75,7 +75,7 @@ fn toolchain_dirs(ctx: &Context, requests: &[String]) -> Result<Vec<PathBuf>, Er
     for pin in &pins {
         let mut resolution = resolve::resolve(&ctx.layout, pin);
         if let Resolution::NotInstalled { spec } = &resolution {
-            shim::install_missing(pin.tool, spec, &pin.source.describe())?;
+            shim::install_missing(pin.tool, spec.as_str(), &pin.source.describe())?;
             resolution = resolve::resolve(&ctx.layout, pin);
         }
         match resolution {
@@ -86,7 +86,7 @@ fn toolchain_dirs(ctx: &Context, requests: &[String]) -> Result<Vec<PathBuf>, Er
             Resolution::NotInstalled { spec } => {
                 return Err(ShimError::NotInstalled {
                     tool: pin.tool,
-                    spec,
+                    spec: spec.to_string(),
                     source_desc: pin.source.describe(),
                 }
                 .into());
@@ -94,7 +94,7 @@ fn toolchain_dirs(ctx: &Context, requests: &[String]) -> Result<Vec<PathBuf>, Er
             Resolution::Unresolved { spec, reason } => {
                 return Err(ShimError::Unresolved {
                     tool: pin.tool,
-                    spec,
+                    spec: spec.to_string(),
                     source_desc: pin.source.describe(),
                     reason,
                 }
