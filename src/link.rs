@@ -16,8 +16,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::installed::{self, Receipt};
 use crate::layout::Layout;
 use crate::tool::Tool;
+use crate::version::Version;
 
-/// Name of the `bin\ttool` index inside the shims folder (hidden, never a shim itself).
+/// Name of the index inside the shims folder (hidden, never a shim itself). One line per shim,
+/// `BIN\tTOOL`, then one line per tool, `@TOOL\tSTAMP\tVERSION VERSION…`: the installed
+/// versions, valid while the `installs/TOOL` folder still has that modification stamp (an
+/// install or uninstall changes it), so a shim need not list and parse every install.
 pub const INDEX_FILE: &str = ".envm-index";
 
 /// A shim folder operation that failed, naming the path.
@@ -75,6 +79,12 @@ pub fn reshim(layout: &Layout) -> Result<ReshimReport, LinkError> {
 pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError> {
     let shims = layout.shims_dir();
     std::fs::create_dir_all(&shims).map_err(io_err("create", &shims))?;
+    // Stamped before listing: an install landing in between leaves a stale stamp, never a
+    // stale list under a fresh stamp.
+    let stamps: Vec<(Tool, String)> = Tool::ALL
+        .into_iter()
+        .map(|tool| (tool, installs_stamp(layout, tool)))
+        .collect();
     let wanted = exported_bins(layout);
     let mut report = ReshimReport::default();
     for name in wanted.keys() {
@@ -96,6 +106,13 @@ pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError>
         index.push('\t');
         index.push_str(tool.name());
         index.push('\n');
+    }
+    for (tool, stamp) in stamps {
+        let versions: Vec<String> = installed::versions(layout, tool)
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        index.push_str(&format!("@{tool}\t{stamp}\t{}\n", versions.join(" ")));
     }
     write_atomically(&shims.join(INDEX_FILE), index.as_bytes())?;
     let entries = std::fs::read_dir(&shims).map_err(io_err("list", &shims))?;
@@ -163,21 +180,57 @@ fn executables_in(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The tool providing the shim called `name`: from the index reshim wrote, else from the
-/// names each tool is known to export (a shims folder written by an older envm).
-pub fn tool_for_bin(layout: &Layout, name: &OsStr) -> Option<Tool> {
-    let name = name.to_str()?;
-    let index_path = layout.shims_dir().join(INDEX_FILE);
-    if let Ok(index) = std::fs::read_to_string(index_path) {
-        for line in index.lines() {
-            if let Some((bin, tool)) = line.split_once('\t')
-                && bin == name
-            {
-                return Tool::from_name(tool);
-            }
-        }
+/// `installs/TOOL`'s modification time as `SECONDS.NANOSECONDS`, `-` when it is missing.
+fn installs_stamp(layout: &Layout, tool: Tool) -> String {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::metadata(layout.tool_installs(tool)) {
+        Ok(m) => format!("{}.{}", m.mtime(), m.mtime_nsec()),
+        Err(_) => "-".into(),
     }
-    well_known_tool(name)
+}
+
+/// The index reshim wrote, as read by a shim (empty when there is none).
+pub struct ShimIndex {
+    text: String,
+}
+
+impl ShimIndex {
+    pub fn read(layout: &Layout) -> ShimIndex {
+        let text = std::fs::read_to_string(layout.shims_dir().join(INDEX_FILE)).unwrap_or_default();
+        ShimIndex { text }
+    }
+
+    /// The tool providing the shim called `name`: from the index, else from the names each
+    /// tool is known to export (a shims folder written by an older envm).
+    pub fn tool_for(&self, name: &OsStr) -> Option<Tool> {
+        let name = name.to_str()?;
+        self.text
+            .lines()
+            .find_map(|line| match line.split_once('\t') {
+                Some((bin, tool)) if bin == name => Tool::from_name(tool),
+                _ => None,
+            })
+            .or_else(|| well_known_tool(name))
+    }
+
+    /// `tool`'s installed versions, oldest first: from the index while its stamp is current,
+    /// else listed from `installs/TOOL`.
+    pub fn versions(&self, layout: &Layout, tool: Tool) -> Vec<Version> {
+        let prefix = format!("@{tool}\t");
+        let listed = self.text.lines().find_map(|l| l.strip_prefix(&prefix));
+        if let Some((stamp, versions)) = listed.and_then(|l| l.split_once('\t'))
+            && stamp == installs_stamp(layout, tool)
+            && let Ok(versions) = versions.split_whitespace().map(Version::parse).collect()
+        {
+            return versions;
+        }
+        installed::versions(layout, tool)
+    }
+}
+
+/// The tool providing the shim called `name` (see [`ShimIndex::tool_for`]).
+pub fn tool_for_bin(layout: &Layout, name: &OsStr) -> Option<Tool> {
+    ShimIndex::read(layout).tool_for(name)
 }
 
 /// The tool that usually exports `name` (node: node, npm, npx, corepack; python: python*,

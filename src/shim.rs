@@ -19,7 +19,7 @@ use std::process::{Command, ExitCode, Stdio};
 use crate::error::{self, Error};
 use crate::exec::{self, MAX_SHIM_DEPTH, SHIM_DEPTH_VAR};
 use crate::layout::Layout;
-use crate::link;
+use crate::link::ShimIndex;
 use crate::pins::{self, Pin};
 use crate::resolve::{self, Resolution};
 use crate::tool::Tool;
@@ -146,17 +146,18 @@ fn run(name: &OsStr) -> Result<Infallible, Error> {
     }
     let layout = Layout::from_env()?;
     let cwd = std::env::current_dir().map_err(Error::CurrentDir)?;
-    let tool = link::tool_for_bin(&layout, name).ok_or_else(|| ShimError::UnknownShim {
+    let index = ShimIndex::read(&layout);
+    let tool = index.tool_for(name).ok_or_else(|| ShimError::UnknownShim {
         name: name_text.to_string(),
     })?;
-    let target = match locate(&layout, &cwd, tool, name) {
+    let target = match locate(&layout, &index, &cwd, tool, name) {
         Err(Error::Shim(ShimError::NotInstalled {
             tool,
             spec,
             source_desc,
         })) => {
             install_missing(tool, &spec, &source_desc)?;
-            locate(&layout, &cwd, tool, name)?
+            locate(&layout, &index, &cwd, tool, name)?
         }
         other => other?,
     };
@@ -184,7 +185,13 @@ pub fn exec_target(target: &Target, args: &[OsString], depth: u32) -> exec::Exec
 }
 
 /// What the shim called `name` (a binary exported by `tool`) runs from `cwd`.
-pub fn locate(layout: &Layout, cwd: &Path, tool: Tool, name: &OsStr) -> Result<Target, Error> {
+pub fn locate(
+    layout: &Layout,
+    index: &ShimIndex,
+    cwd: &Path,
+    tool: Tool,
+    name: &OsStr,
+) -> Result<Target, Error> {
     let name_text = || name.to_string_lossy().into_owned();
     let Some(pin) = pins::find(tool, cwd, layout)? else {
         let program = next_on_path(layout, name).ok_or_else(|| ShimError::NotFound {
@@ -194,7 +201,8 @@ pub fn locate(layout: &Layout, cwd: &Path, tool: Tool, name: &OsStr) -> Result<T
         return Ok(system_target(tool, program, None));
     };
     let source_desc = pin.source.describe();
-    let (label, dir) = match resolve::resolve(layout, &pin) {
+    let installed = index.versions(layout, tool);
+    let (label, dir) = match resolve::resolve_among(layout, &pin, &installed) {
         Resolution::Installed { version, dir, .. } => (version.to_string(), dir),
         Resolution::Path { dir, .. } => (format!("path:{}", dir.display()), dir),
         Resolution::System { .. } => {

@@ -367,3 +367,17 @@ fn concurrent_reshims_never_break_a_running_shim() {
         assert!(r.join().unwrap() > 2, "reshims did not run concurrently");
     }
 }
+
+#[test]
+fn a_version_installed_after_the_last_reshim_is_used() {
+    let env = TestEnv::new();
+    let p = two_projects(&env);
+    // The index lists the versions reshim saw; a later install changes `installs/node`, so
+    // the shim lists it again instead of trusting the index.
+    install_node(&env, "20.19.0");
+    let out = Run::of(shim(&env, "node", &p.p20, ["--version"])).ok();
+    assert_eq!(out.stdout, "v20.19.0\n");
+    std::fs::remove_dir_all(env.data().join("installs/node/20.19.0")).unwrap();
+    let out = Run::of(shim(&env, "node", &p.p20, ["--version"])).ok();
+    assert_eq!(out.stdout, "v20.18.1\n");
+}

@@ -4,7 +4,7 @@ use std::ffi::OsString;
 
 use super::Context;
 use crate::error::Error;
-use crate::link;
+use crate::link::ShimIndex;
 use crate::shim::{self, ShimError};
 
 #[derive(Debug, clap::Args)]
@@ -14,11 +14,13 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
-    let tool =
-        link::tool_for_bin(&ctx.layout, &args.bin).ok_or_else(|| ShimError::UnknownShim {
+    let index = ShimIndex::read(&ctx.layout);
+    let tool = index
+        .tool_for(&args.bin)
+        .ok_or_else(|| ShimError::UnknownShim {
             name: args.bin.to_string_lossy().into_owned(),
         })?;
-    let target = shim::locate(&ctx.layout, &ctx.cwd, tool, &args.bin)?;
+    let target = shim::locate(&ctx.layout, &index, &ctx.cwd, tool, &args.bin)?;
     println!("{}", target.program.display());
     Ok(0)
 }

@@ -6,6 +6,7 @@
 //! global `config.toml`. The nearest directory that pins a tool wins. Unreadable directories
 //! and files are skipped; malformed files are errors naming the file and line.
 
+pub mod dir;
 mod formats;
 pub mod write;
 
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::layout::Layout;
 use crate::spec::{Spec, SpecError};
 use crate::tool::Tool;
+use dir::Dir;
 
 pub use formats::{PROJECT_FILES, parse_file};
 
@@ -99,9 +101,9 @@ pub fn find(tool: Tool, cwd: &Path, layout: &Layout) -> Result<Option<Pin>, PinE
     if let Some(pin) = from_env(tool)? {
         return Ok(Some(pin));
     }
-    for dir in cwd.ancestors() {
+    for dir in dir::ancestors(cwd) {
         for name in candidate_files(tool) {
-            let pins = read_pin_file(&dir.join(name))?.unwrap_or_default();
+            let pins = read_pin_file(&dir, name)?.unwrap_or_default();
             if let Some(pin) = pins.into_iter().find(|p| p.tool == tool) {
                 return Ok(Some(pin));
             }
@@ -124,7 +126,7 @@ pub fn find_all(cwd: &Path, layout: &Layout) -> Result<Vec<Pin>, PinError> {
             .filter(|t| !found.iter().any(|p| p.tool == *t))
             .collect()
     };
-    for dir in cwd.ancestors() {
+    for dir in dir::ancestors(cwd) {
         let wanted = missing(&found);
         if wanted.is_empty() {
             break;
@@ -137,7 +139,7 @@ pub fn find_all(cwd: &Path, layout: &Layout) -> Result<Vec<Pin>, PinError> {
         // same directory is not overridden by a later one.
         let mut in_dir: Vec<Pin> = Vec::new();
         for name in names {
-            for pin in read_pin_file(&dir.join(name))?.unwrap_or_default() {
+            for pin in read_pin_file(&dir, name)?.unwrap_or_default() {
                 if wanted.contains(&pin.tool) && !in_dir.iter().any(|p| p.tool == pin.tool) {
                     in_dir.push(pin);
                 }
@@ -198,10 +200,11 @@ fn from_global(layout: &Layout, tools: &[Tool]) -> Result<Vec<Pin>, PinError> {
         .collect())
 }
 
-/// Reads and parses one pin file; `None` when it does not exist or cannot be read.
-fn read_pin_file(path: &Path) -> Result<Option<Vec<Pin>>, PinError> {
-    match read_if_readable(path) {
-        Some(text) => parse_file(path, &text).map(Some),
+/// Reads and parses the pin file `name` in `dir`; `None` when it does not exist or cannot be
+/// read.
+fn read_pin_file(dir: &Dir, name: &str) -> Result<Option<Vec<Pin>>, PinError> {
+    match dir.read(name) {
+        Some(text) => parse_file(&dir.path.join(name), &text).map(Some),
         None => Ok(None),
     }
 }
