@@ -2,11 +2,13 @@
 # Shim and activation benchmark (issue 4). Release build; prints medians and ratios.
 #
 # Shim overhead: a fixture node whose binary is a copy of /bin/true, 200 installed versions,
-# run from a folder 20 levels below the pin, three ways: directly, through a 3-line C program
-# that only execv()s it (the floor for any shim: one extra execve), and through envm's shim
-# (plus a shim-only build of the same code, examples/lean_shim.rs). hyperfine runs whole
-# commands in turn, so the three are alternated in ROUNDS rounds and every run's time is pooled
-# before taking medians. Target: envm's overhead <= 1.5x the floor's.
+# run from a folder 20 levels below the pin: directly; through a 3-line C program that only
+# execv()s it (the floor for any shim: one extra execve); through envm's shim as released
+# (statically linked, non-PIE: no dynamic loader, no relocations at start); through the
+# default `cargo build --release` (dynamically linked); and through a shim-only build of the
+# same code (examples/lean_shim.rs, statically linked). hyperfine runs whole commands in turn,
+# so the commands are alternated over ROUNDS rounds and every run's time is pooled before
+# taking medians. Target: envm's overhead <= 1.5x the floor's.
 #
 # hook-env: `envm hook-env bash` with nothing changed (target <= 1 ms) and right after a cd
 # into another project (<= 3 ms).
@@ -14,14 +16,18 @@
 # Usage: benches/shim.sh [ROUNDS] [RUNS_PER_ROUND]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${1:-7}
-runs=${2:-150}
+rounds=${1:-15}
+runs=${2:-60}
 command -v hyperfine >/dev/null || { echo "hyperfine is needed (apt-get install hyperfine)" >&2; exit 1; }
 command -v cc >/dev/null || { echo "a C compiler is needed for the execv floor" >&2; exit 1; }
 
-cargo build --release --quiet --bin envm --example lean_shim
-envm=$PWD/target/release/envm
-lean=$PWD/target/release/examples/lean_shim
+host=$(rustc -vV | sed -n 's/^host: //p')
+cargo build --release --quiet --bin envm
+dynamic=$PWD/target/release/envm
+RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
+  CARGO_TARGET_DIR=$PWD/target/static cargo build --release --quiet --target "$host" --bin envm --example lean_shim
+envm=$PWD/target/static/$host/release/envm
+lean=$PWD/target/static/$host/release/examples/lean_shim
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -43,9 +49,12 @@ echo 20 >"$proj/.nvmrc"
 other=$work/other
 mkdir -p "$other"
 echo 19 >"$other/.nvmrc"
+for i in $(seq 1 20); do other=$other/d$i; done
+mkdir -p "$other"
 
-mkdir -p "$work/lean"
+mkdir -p "$work/lean" "$work/dynamic"
 ln -s "$lean" "$work/lean/node"
+ln -s "$dynamic" "$work/dynamic/node"
 cat >"$work/floor.c" <<C
 #include <unistd.h>
 int main(int argc, char **argv) { (void)argc; execv("$target", argv); return 127; }
@@ -64,7 +73,7 @@ measure() {
   for pair in "$@"; do names+=("${pair%%=*}"); cmds+=("${pair#*=}"); done
   for r in $(seq 1 "$rounds"); do
     json=$work/round-$r.json
-    hyperfine -N --style none --warmup 20 --runs "$runs" --export-json "$json" "${cmds[@]}" >/dev/null 2>&1
+    hyperfine -N --style none --warmup 5 --runs "$runs" --export-json "$json" "${cmds[@]}" >/dev/null 2>&1
   done
   python3 - "$work" "$rounds" "${names[@]}" <<'PY'
 import json, statistics, sys
@@ -85,16 +94,21 @@ while read -r name ms; do med[$name]=$ms; done < <(measure \
   "direct=$target" \
   "floor=$work/floor" \
   "envm=$ENVM_HOME/data/shims/node" \
+  "dynamic=$work/dynamic/node" \
   "lean=$work/lean/node")
-python3 - "${med[direct]}" "${med[floor]}" "${med[envm]}" "${med[lean]}" <<'PY'
+python3 - "${med[direct]}" "${med[floor]}" "${med[envm]}" "${med[dynamic]}" "${med[lean]}" <<'PY'
 import sys
-direct, floor, envm, lean = map(float, sys.argv[1:])
+direct, floor, envm, dynamic, lean = map(float, sys.argv[1:])
 fo = floor - direct
-print(f"  direct run of the binary   {direct:.3f} ms (median)")
-print(f"  C execv floor              {floor:.3f} ms  overhead {fo:.3f} ms")
-for name, t in (("envm shim (one binary)", envm), ("lean shim-only binary", lean)):
+print(f"  direct run of the binary       {direct:.3f} ms (median)")
+print(f"  C execv floor                  {floor:.3f} ms  overhead {fo:.3f} ms")
+for name, t in (
+    ("envm shim, static (release)", envm),
+    ("envm shim, dynamic (default)", dynamic),
+    ("shim-only binary, static", lean),
+):
     o = t - direct
-    print(f"  {name:<26} {t:.3f} ms  overhead {o:.3f} ms  = {o / fo:.2f}x the floor's (target <= 1.5x)")
+    print(f"  {name:<30} {t:.3f} ms  overhead {o:.3f} ms  = {o / fo:.2f}x the floor's (target <= 1.5x)")
 PY
 
 echo "hook-env bash (pins 20 levels up)"

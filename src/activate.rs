@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::exec;
 use crate::layout::Layout;
+use crate::pins::dir::{self, stamp_path};
 use crate::pins::{self, PROJECT_FILES};
 use crate::resolve::{self, Resolution};
 use crate::tool::Tool;
@@ -206,29 +207,19 @@ fn cache_key(layout: &Layout, cwd: &Path) -> String {
     layout.data.as_os_str().as_bytes().hash(&mut hasher);
     let own_files = Tool::ALL.iter().flat_map(|t| t.own_pin_files().iter());
     let names: Vec<&str> = PROJECT_FILES.iter().chain(own_files).copied().collect();
-    let mut buf = PathBuf::new();
-    for dir in cwd.ancestors() {
+    for dir in dir::ancestors(cwd) {
         for name in &names {
-            buf.clear();
-            buf.push(dir);
-            buf.push(name);
-            hash_stat(&buf, &mut hasher);
+            if let Some(stamp) = dir.stamp(name) {
+                (dir.path, name, stamp).hash(&mut hasher);
+            }
         }
     }
-    hash_stat(&layout.global_config(), &mut hasher);
+    stamp_path(&layout.global_config()).hash(&mut hasher);
     for tool in Tool::ALL {
-        hash_stat(&layout.tool_installs(tool), &mut hasher);
+        stamp_path(&layout.tool_installs(tool)).hash(&mut hasher);
         std::env::var_os(tool.version_env_var()).hash(&mut hasher);
     }
     format!("{:016x}", hasher.finish())
-}
-
-fn hash_stat(path: &Path, hasher: &mut DefaultHasher) {
-    use std::os::unix::fs::MetadataExt;
-    if let Ok(meta) = std::fs::metadata(path) {
-        path.as_os_str().as_bytes().hash(hasher);
-        (meta.mtime(), meta.mtime_nsec(), meta.size(), meta.ino()).hash(hasher);
-    }
 }
 
 #[cfg(test)]

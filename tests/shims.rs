@@ -171,16 +171,17 @@ fn recursion_guard_holds_with_the_shims_folder_twice_on_path() {
     assert!(out.stderr.contains("shim recursion"), "{}", out.stderr);
 }
 
+/// The `node` shim in a project pinning node 23, which is not installed.
+fn shim_pinned_to_missing_23(env: &TestEnv) -> Command {
+    two_projects(env);
+    let proj = env.write("p23/.nvmrc", "23\n");
+    shim(env, "node", proj.parent().unwrap(), NOARGS)
+}
+
 #[test]
 fn pinned_but_missing_with_auto_install_off_fails_with_the_hint() {
     let env = TestEnv::new();
-    two_projects(&env);
-    let proj = env
-        .write("p23/.nvmrc", "23\n")
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let mut cmd = shim(&env, "node", &proj, NOARGS);
+    let mut cmd = shim_pinned_to_missing_23(&env);
     cmd.env("ENVM_AUTO_INSTALL", "0");
     let out = Run::of(cmd).code(1);
     assert!(
@@ -199,13 +200,7 @@ fn pinned_but_missing_with_auto_install_off_fails_with_the_hint() {
 #[test]
 fn pinned_but_missing_runs_envm_install_and_reports_its_failure() {
     let env = TestEnv::new();
-    two_projects(&env);
-    let proj = env
-        .write("p23/.nvmrc", "23\n")
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let mut cmd = shim(&env, "node", &proj, NOARGS);
+    let mut cmd = shim_pinned_to_missing_23(&env);
     // Nothing answers there: the install the shim starts cannot succeed.
     cmd.env("ENVM_NODE_MIRROR", "http://127.0.0.1:9/dist")
         .env("ENVM_OFFLINE", "1");

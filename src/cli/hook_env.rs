@@ -3,6 +3,8 @@
 
 use std::io::Write;
 
+use clap::ValueEnum;
+
 use super::Context;
 use crate::activate::{self, STATE_VAR, Shell};
 use crate::error::Error;
@@ -11,6 +13,17 @@ use crate::error::Error;
 pub struct Args {
     /// bash, zsh or fish
     pub shell: Shell,
+}
+
+/// The arguments when argv is exactly `envm hook-env SHELL` with a known shell.
+pub fn fast_args() -> Option<Args> {
+    let mut argv = std::env::args_os().skip(1);
+    let (command, shell) = (argv.next()?, argv.next()?);
+    if command != "hook-env" || argv.next().is_some() {
+        return None;
+    }
+    let shell = Shell::from_str(shell.to_str()?, false).ok()?;
+    Some(Args { shell })
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {

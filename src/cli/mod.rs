@@ -64,6 +64,14 @@ impl Context {
 
 /// Parses argv, runs the command, reports errors; returns the process exit code.
 pub fn main() -> ExitCode {
+    // `envm hook-env SHELL` runs before every prompt: answer it without building the whole
+    // clap command (same arguments, same behaviour; anything else goes through clap).
+    if let Some(args) = hook_env::fast_args() {
+        let code = Context::from_env()
+            .and_then(|ctx| hook_env::run(&ctx, &args))
+            .unwrap_or_else(|err| error::report(&err));
+        return ExitCode::from(code.clamp(0, 255) as u8);
+    }
     let cli = Cli::parse();
     let code = match run(cli) {
         Ok(code) => code,
