@@ -14,7 +14,7 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Command, Stdio};
 
 use crate::error::{self, Error};
 use crate::exec::{self, MAX_SHIM_DEPTH, SHIM_DEPTH_VAR};
@@ -122,13 +122,13 @@ pub struct Target {
     pub label: String,
 }
 
-/// Entry point when argv[0] is not `envm`. Returns only on failure.
-pub fn main(name: &OsStr) -> ExitCode {
+/// Entry point when argv[0] is not `envm`. Returns (the exit status) only on failure.
+pub fn main(name: &OsStr) -> u8 {
     let code = match run(name) {
         Ok(never) => match never {},
         Err(err) => error::report(&err),
     };
-    ExitCode::from(code.clamp(0, 255) as u8)
+    code.clamp(0, 255) as u8
 }
 
 fn run(name: &OsStr) -> Result<Infallible, Error> {

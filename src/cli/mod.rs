@@ -64,20 +64,25 @@ impl Context {
 
 /// Parses argv, runs the command, reports errors; returns the process exit code.
 pub fn main() -> ExitCode {
+    ExitCode::from(status())
+}
+
+/// [`main`]'s exit status as a number (the binary's C entry point returns it).
+pub fn status() -> u8 {
     // `envm hook-env SHELL` runs before every prompt: answer it without building the whole
     // clap command (same arguments, same behaviour; anything else goes through clap).
     if let Some(args) = hook_env::fast_args() {
         let code = Context::from_env()
             .and_then(|ctx| hook_env::run(&ctx, &args))
             .unwrap_or_else(|err| error::report(&err));
-        return ExitCode::from(code.clamp(0, 255) as u8);
+        return code.clamp(0, 255) as u8;
     }
     let cli = Cli::parse();
     let code = match run(cli) {
         Ok(code) => code,
         Err(err) => error::report(&err),
     };
-    ExitCode::from(code.clamp(0, 255) as u8)
+    code.clamp(0, 255) as u8
 }
 
 fn run(cli: Cli) -> Result<i32, Error> {
