@@ -82,6 +82,24 @@ fn argv0_is_the_real_path_and_the_toolchain_leads_path() {
     let path = Run::of(shim(&env, "node", &p.p22, ["path"])).ok().stdout;
     let first = path.trim().split(':').next().unwrap().to_string();
     assert_eq!(first, p.bin22.display().to_string());
+    // ENVM_LOG says how the pin was resolved, on stderr only.
+    let mut logged = shim(&env, "node", &p.p22, ["--version"]);
+    logged.env("ENVM_LOG", "debug");
+    let out = Run::of(logged).ok();
+    assert_eq!(out.stdout, "v22.11.0\n");
+    assert!(
+        out.stderr.contains("node: node 22.11.0 (") && out.stderr.contains("envm.toml) → "),
+        "{}",
+        out.stderr
+    );
+    // A binary the pinned toolchain does not have is "command not found", not another one's.
+    std::fs::remove_file(p.bin22.join("npx")).unwrap();
+    let out = Run::of(shim(&env, "npx", &p.p22, NOARGS)).code(127);
+    assert!(
+        out.stderr.contains("node 22.11.0 has no `npx`"),
+        "{}",
+        out.stderr
+    );
     // `envm which` names the same binary.
     let mut which = env.envm(["which", "node"]);
     which.current_dir(&p.p22);
