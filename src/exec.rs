@@ -51,10 +51,10 @@ impl ExecError {
 pub type Env = Vec<(OsString, OsString)>;
 
 /// This process's environment with `dirs` first on PATH (each once: earlier copies are
-/// dropped, so PATH does not grow) and the shim depth counter set to `depth`.
+/// dropped, so PATH does not grow) and, when given, the shim depth counter set to `depth`.
 pub fn toolchain_env(dirs: &[PathBuf], depth: Option<u32>) -> Env {
     let mut env: Env = std::env::vars_os()
-        .filter(|(k, _)| k != "PATH" && k != SHIM_DEPTH_VAR)
+        .filter(|(k, _)| k != "PATH" && (depth.is_none() || k != SHIM_DEPTH_VAR))
         .collect();
     let path = std::env::var_os("PATH").unwrap_or_default();
     env.push(("PATH".into(), prepend_path(dirs, &path)));

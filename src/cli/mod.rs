@@ -4,7 +4,7 @@
 mod activate;
 mod completions;
 mod current;
-pub mod exec;
+mod exec;
 mod hook_env;
 mod ls;
 mod reshim;
