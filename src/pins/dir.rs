@@ -27,7 +27,9 @@ pub fn ancestors(path: &Path) -> Vec<Dir<'_>> {
         .ancestors()
         .map(|p| Dir { path: p, fd: None })
         .collect();
-    if !path.is_absolute() {
+    // Handles are only used where each ancestor is its parent plus one component (no `.`
+    // components, which `Path::ancestors` keeps but `components` drops).
+    if !path.is_absolute() || dirs.len() != path.components().count() {
         return dirs;
     }
     // Top-down: `/`, then each child relative to its parent's handle. Resolving a prefix
@@ -137,6 +139,20 @@ mod tests {
         assert!(opened.iter().all(|d| d.fd.is_some()));
         let parent = opened.into_iter().nth(1).unwrap();
         assert_eq!(parent.path, tmp.path());
+        // `.` and `..` components: still the folders the paths name.
+        for odd in [tmp.path().join("./sub"), tmp.path().join("sub/../sub")] {
+            let dirs = ancestors(&odd);
+            let found: Vec<&Path> = dirs
+                .iter()
+                .filter(|d| d.read(".nvmrc").is_some())
+                .map(|d| d.path)
+                .collect();
+            let expected: Vec<&Path> = odd
+                .ancestors()
+                .filter(|p| p.join(".nvmrc").is_file())
+                .collect();
+            assert_eq!(found, expected);
+        }
         for dir in [
             parent,
             Dir {
