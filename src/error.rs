@@ -4,11 +4,14 @@
 //! Library modules return their own `thiserror` enums carrying the file, line or URL; they are
 //! gathered here in [`Error`]. Each module error may offer a hint through a `hint()` method.
 
+use crate::exec::ExecError;
 use crate::install::InstallError;
 use crate::layout::NoHomeError;
+use crate::link::LinkError;
 use crate::lockfile::LockError;
 use crate::pins::PinError;
 use crate::pins::write::PinWriteError;
+use crate::shim::ShimError;
 use crate::spec::{SpecError, ToolRequestError};
 
 /// Every error a command can end with.
@@ -28,6 +31,12 @@ pub enum Error {
     Lock(#[from] LockError),
     #[error(transparent)]
     NoHome(#[from] NoHomeError),
+    #[error(transparent)]
+    Shim(#[from] ShimError),
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
     #[error("cannot read the current directory: {0}")]
     CurrentDir(#[source] std::io::Error),
     #[error("`{0}` is not a tool envm manages")]
@@ -70,6 +79,9 @@ impl Error {
             Error::Install(e) => e.hint(),
             Error::Lock(e) => e.hint(),
             Error::NoHome(_) => Some("set ENVM_HOME to a folder envm may use".into()),
+            Error::Shim(e) => e.hint(),
+            Error::Link(e) => e.hint(),
+            Error::Exec(e) => e.hint(),
             Error::CurrentDir(_) => Some("cd into a folder that exists".into()),
             Error::UnknownTool(_) => Some("envm manages python, node, go and zig".into()),
             Error::MissingVersion(name) => Some(format!(
@@ -82,6 +94,8 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Other { code, .. } => *code,
+            Error::Shim(e) => e.exit_code(),
+            Error::Exec(e) => e.exit_code(),
             _ => 1,
         }
     }

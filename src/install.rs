@@ -289,8 +289,13 @@ pub fn uninstall(layout: &Layout, tool: Tool, version: &Version) -> Result<PathB
 }
 
 /// Called after installs/TOOL changed (install, uninstall, prune).
-pub fn after_change(_layout: &Layout) {
-    // INTEGRATION POINT: `crate::link::reshim(_layout)` goes here (shims module, other helper).
+pub fn after_change(layout: &Layout) {
+    // The toolchain change itself has landed; stale shims are repaired by `envm reshim`, so a
+    // failure here is reported without undoing the install.
+    if let Err(e) = crate::link::reshim(layout) {
+        eprintln!("warning: the shims were not updated: {e}");
+        eprintln!("hint: run `envm reshim`");
+    }
 }
 
 /// Holds `installs/TOOL/.VERSION.lock` exclusively until dropped.

@@ -1,19 +1,24 @@
 //! envm: a language-environment manager. Data flows one way through these modules:
 //! pin ([`pins`]) → spec ([`spec`]) → resolve ([`resolve`]) → fetch → verify → unpack → link
-//! → exec. [`cli`] is the `envm …` command line over them.
+//! → exec ([`link`] keeps the shims, [`shim`] and [`exec`] run programs, [`activate`]
+//! drives shell activation). [`cli`] is the `envm …` command line over them.
 
+pub mod activate;
 pub mod cli;
 pub mod error;
+pub mod exec;
 pub mod fetch;
 pub mod host;
 pub mod index_cache;
 pub mod install;
 pub mod installed;
 pub mod layout;
+pub mod link;
 pub mod lockfile;
 pub mod pins;
 pub mod provider;
 pub mod resolve;
+pub mod shim;
 pub mod spec;
 pub mod tool;
 pub mod unpack;

@@ -2,7 +2,9 @@
 
 mod support;
 
+mod activate;
 mod completions;
 mod install;
 mod install_safety;
 mod pins;
+mod shims;

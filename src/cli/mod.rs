@@ -1,15 +1,20 @@
 //! The `envm …` command line: clap definitions and dispatch to one file per command.
 //! Commands are thin: they read arguments, call the library stages, and print.
 
+mod activate;
 mod completions;
 mod current;
+mod exec;
+mod hook_env;
 mod install;
 mod lock;
 mod ls;
 mod ls_remote;
 mod prune;
+mod reshim;
 mod uninstall;
 mod use_;
+mod which;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +50,17 @@ pub enum Command {
     Prune(prune::Args),
     /// Write envm.lock: exact versions and checksums of what is pinned here
     Lock(lock::Args),
+    /// Print the path of the binary the shim called BIN would run here
+    Which(which::Args),
+    /// Run a command with toolchains first on PATH: `envm exec node@22 -- node app.js`
+    Exec(exec::Args),
+    /// Print the shell init for `eval "$(envm activate bash)"`
+    Activate(activate::Args),
+    /// Print the PATH update for the current directory (called by the activation hook)
+    #[command(hide = true)]
+    HookEnv(hook_env::Args),
+    /// Rebuild the shims for every binary of every installed toolchain
+    Reshim(reshim::Args),
     /// Print the shell completion script (the same as committed under completions/)
     Completions(completions::Args),
 }
@@ -66,12 +82,25 @@ impl Context {
 
 /// Parses argv, runs the command, reports errors; returns the process exit code.
 pub fn main() -> ExitCode {
+    ExitCode::from(status())
+}
+
+/// [`main`]'s exit status as a number (the binary's C entry point returns it).
+pub fn status() -> u8 {
+    // `envm hook-env SHELL` runs before every prompt: answer it without building the whole
+    // clap command (same arguments, same behaviour; anything else goes through clap).
+    if let Some(args) = hook_env::fast_args() {
+        let code = Context::from_env()
+            .and_then(|ctx| hook_env::run(&ctx, &args))
+            .unwrap_or_else(|err| error::report(&err));
+        return code.clamp(0, 255) as u8;
+    }
     let cli = Cli::parse();
     let code = match run(cli) {
         Ok(code) => code,
         Err(err) => error::report(&err),
     };
-    ExitCode::from(code.clamp(0, 255) as u8)
+    code.clamp(0, 255) as u8
 }
 
 fn run(cli: Cli) -> Result<i32, Error> {
@@ -88,6 +117,11 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::LsRemote(args) => ls_remote::run(&ctx, &args),
         Command::Prune(args) => prune::run(&ctx, &args),
         Command::Lock(args) => lock::run(&ctx, &args),
+        Command::Which(args) => which::run(&ctx, &args),
+        Command::Exec(args) => exec::run(&ctx, &args),
+        Command::Activate(args) => activate::run(&ctx, &args),
+        Command::HookEnv(args) => hook_env::run(&ctx, &args),
+        Command::Reshim(args) => reshim::run(&ctx, &args),
         Command::Completions(_) => Ok(0),
     }
 }

@@ -6,15 +6,17 @@
 //! global `config.toml`. The nearest directory that pins a tool wins. Unreadable directories
 //! and files are skipped; malformed files are errors naming the file and line.
 
+pub mod dir;
 mod formats;
-mod walk;
 pub mod write;
 
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::layout::Layout;
 use crate::spec::{Spec, SpecError};
 use crate::tool::Tool;
+use dir::Dir;
 
 pub use formats::{PROJECT_FILES, parse_file};
 
@@ -99,22 +101,15 @@ pub fn find(tool: Tool, cwd: &Path, layout: &Layout) -> Result<Option<Pin>, PinE
     if let Some(pin) = from_env(tool)? {
         return Ok(Some(pin));
     }
-    let found = walk::walk_up(cwd, |dir| {
+    for dir in dir::ancestors(cwd) {
         for name in candidate_files(tool) {
-            let pins = match read_pin_file(dir, name) {
-                Ok(pins) => pins,
-                Err(e) => return Some(Err(e)),
-            };
+            let pins = read_pin_file(&dir, name)?.unwrap_or_default();
             if let Some(pin) = pins.into_iter().find(|p| p.tool == tool) {
-                return Some(Ok(pin));
+                return Ok(Some(pin));
             }
         }
-        None
-    });
-    match found {
-        Some(result) => result.map(Some),
-        None => from_global(layout, &[tool]).map(|mut pins| pins.pop()),
     }
+    from_global(layout, &[tool]).map(|mut pins| pins.pop())
 }
 
 /// Every tool's pin as seen from `cwd`, in `Tool::ALL` order; unpinned tools are left out.
@@ -131,10 +126,10 @@ pub fn find_all(cwd: &Path, layout: &Layout) -> Result<Vec<Pin>, PinError> {
             .filter(|t| !found.iter().any(|p| p.tool == *t))
             .collect()
     };
-    let failed = walk::walk_up(cwd, |dir| {
+    for dir in dir::ancestors(cwd) {
         let wanted = missing(&found);
         if wanted.is_empty() {
-            return Some(Ok(()));
+            break;
         }
         let mut names: Vec<&str> = PROJECT_FILES.to_vec();
         for tool in &wanted {
@@ -144,21 +139,13 @@ pub fn find_all(cwd: &Path, layout: &Layout) -> Result<Vec<Pin>, PinError> {
         // same directory is not overridden by a later one.
         let mut in_dir: Vec<Pin> = Vec::new();
         for name in names {
-            let pins = match read_pin_file(dir, name) {
-                Ok(pins) => pins,
-                Err(e) => return Some(Err(e)),
-            };
-            for pin in pins {
+            for pin in read_pin_file(&dir, name)?.unwrap_or_default() {
                 if wanted.contains(&pin.tool) && !in_dir.iter().any(|p| p.tool == pin.tool) {
                     in_dir.push(pin);
                 }
             }
         }
         found.extend(in_dir);
-        None
-    });
-    if let Some(Err(e)) = failed {
-        return Err(e);
     }
     found.extend(from_global(layout, &missing(&found))?);
     found.sort_by_key(|p| p.tool);
@@ -213,18 +200,25 @@ fn from_global(layout: &Layout, tools: &[Tool]) -> Result<Vec<Pin>, PinError> {
         .collect())
 }
 
-/// Reads and parses one pin file of `dir`; empty when it does not exist or cannot be read.
-fn read_pin_file(dir: &walk::Dir<'_>, name: &str) -> Result<Vec<Pin>, PinError> {
+/// Reads and parses the pin file `name` in `dir`; `None` when it does not exist or cannot be
+/// read.
+fn read_pin_file(dir: &Dir, name: &str) -> Result<Option<Vec<Pin>>, PinError> {
     match dir.read(name) {
-        Some(text) => parse_file(&dir.join(name), &text),
-        None => Ok(Vec::new()),
+        Some(text) => parse_file(&dir.path.join(name), &text).map(Some),
+        None => Ok(None),
     }
 }
 
-/// The file's text, or `None` when it is missing or unreadable.
+/// The file's text, or `None` when it is missing, unreadable, a directory, or not UTF-8.
 fn read_if_readable(path: &Path) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+    match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            // Not UTF-8: let the parser name the file rather than skipping it silently.
+            Some(String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned())
+        }
+        Err(_) => None,
+    }
 }
 
 /// The nearest `envm.toml` (or `.envm.toml`) at or above `cwd`.

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod pty;
+pub mod toolchains;
+
 use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Shim and activation benchmark (issue 4). Release build; prints medians and ratios.
+#
+# Shim overhead: a fixture node whose binary is a copy of /bin/true, 200 installed versions,
+# run from a folder 20 levels below the pin: directly; through a 3-line C program that only
+# execv()s it (the floor for any shim: one extra execve); through envm's shim as released
+# (statically linked, non-PIE: no dynamic loader, no relocations at start); through the
+# default `cargo build --release` (dynamically linked); and through a shim-only build of the
+# same code (examples/lean_shim.rs, statically linked). hyperfine runs whole commands in turn,
+# so the commands are alternated over ROUNDS rounds and every run's time is pooled before
+# taking medians. Target: envm's overhead <= 1.5x the floor's.
+#
+# hook-env: `envm hook-env bash` with nothing changed (target <= 1 ms) and right after a cd
+# into another project (<= 3 ms).
+#
+# Usage: benches/shim.sh [ROUNDS] [RUNS_PER_ROUND]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-15}
+runs=${2:-60}
+command -v hyperfine >/dev/null || { echo "hyperfine is needed (apt-get install hyperfine)" >&2; exit 1; }
+command -v cc >/dev/null || { echo "a C compiler is needed for the execv floor" >&2; exit 1; }
+
+host=$(rustc -vV | sed -n 's/^host: //p')
+cargo build --release --quiet --bin envm
+dynamic=$PWD/target/release/envm
+RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
+  CARGO_TARGET_DIR=$PWD/target/static cargo build --release --quiet --target "$host" --bin envm --example lean_shim
+envm=$PWD/target/static/$host/release/envm
+lean=$PWD/target/static/$host/release/examples/lean_shim
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export ENVM_HOME=$work/home
+installs=$ENVM_HOME/data/installs/node
+for i in $(seq 0 199); do
+  bin=$installs/$((i / 10 + 1)).$((i % 10)).0/bin
+  mkdir -p "$bin"
+  cp /bin/true "$bin/node"
+done
+target=$installs/20.9.0/bin/node
+"$envm" reshim >/dev/null
+
+proj=$work/proj
+deep=$proj
+for i in $(seq 1 20); do deep=$deep/d$i; done
+mkdir -p "$deep"
+echo 20 >"$proj/.nvmrc"
+other=$work/other
+mkdir -p "$other"
+echo 19 >"$other/.nvmrc"
+for i in $(seq 1 20); do other=$other/d$i; done
+mkdir -p "$other"
+
+mkdir -p "$work/lean" "$work/dynamic"
+ln -s "$lean" "$work/lean/node"
+ln -s "$dynamic" "$work/dynamic/node"
+cat >"$work/floor.c" <<C
+#include <unistd.h>
+int main(int argc, char **argv) { (void)argc; execv("$target", argv); return 127; }
+C
+cc -O2 -o "$work/floor" "$work/floor.c"
+
+export PATH="$ENVM_HOME/data/shims:$PATH"
+cd "$deep"
+[ "$("$ENVM_HOME/data/shims/node" && echo ok)" = ok ] || { echo "shim failed" >&2; exit 1; }
+[ "$("$envm" which node)" = "$target" ] || { echo "shim resolves to $("$envm" which node), not $target" >&2; exit 1; }
+
+# Runs hyperfine ROUNDS times over the given name=command pairs; prints "name median_ms" lines
+# from all runs pooled.
+measure() {
+  local names=() cmds=() pair json
+  for pair in "$@"; do names+=("${pair%%=*}"); cmds+=("${pair#*=}"); done
+  for r in $(seq 1 "$rounds"); do
+    json=$work/round-$r.json
+    hyperfine -N --style none --warmup 5 --runs "$runs" --export-json "$json" "${cmds[@]}" >/dev/null 2>&1
+  done
+  python3 - "$work" "$rounds" "${names[@]}" <<'PY'
+import json, statistics, sys
+work, rounds, names = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+times = {n: [] for n in names}
+for r in range(1, rounds + 1):
+    results = json.load(open(f"{work}/round-{r}.json"))["results"]
+    for name, res in zip(names, results):
+        times[name].extend(res["times"])
+for n in names:
+    print(n, "%.4f" % (statistics.median(times[n]) * 1000))
+PY
+}
+
+echo "shim: 200 installed versions, pin 20 levels up, $rounds rounds x $runs runs"
+declare -A med
+while read -r name ms; do med[$name]=$ms; done < <(measure \
+  "direct=$target" \
+  "floor=$work/floor" \
+  "envm=$ENVM_HOME/data/shims/node" \
+  "dynamic=$work/dynamic/node" \
+  "lean=$work/lean/node")
+python3 - "${med[direct]}" "${med[floor]}" "${med[envm]}" "${med[dynamic]}" "${med[lean]}" <<'PY'
+import sys
+direct, floor, envm, dynamic, lean = map(float, sys.argv[1:])
+fo = floor - direct
+print(f"  direct run of the binary       {direct:.3f} ms (median)")
+print(f"  C execv floor                  {floor:.3f} ms  overhead {fo:.3f} ms")
+for name, t in (
+    ("envm shim, static (release)", envm),
+    ("envm shim, dynamic (default)", dynamic),
+    ("shim-only binary, static", lean),
+):
+    o = t - direct
+    print(f"  {name:<30} {t:.3f} ms  overhead {o:.3f} ms  = {o / fo:.2f}x the floor's (target <= 1.5x)")
+PY
+
+echo "hook-env bash (pins 20 levels up)"
+eval "$("$envm" hook-env bash)"
+export __ENVM_STATE
+unchanged=$(measure "unchanged=$envm hook-env bash" | cut -d' ' -f2)
+cd "$other"
+after_cd=$(measure "after-cd=$envm hook-env bash" | cut -d' ' -f2)
+[ -n "$("$envm" hook-env bash)" ] || { echo "hook-env did not notice the cd" >&2; exit 1; }
+cd "$deep"
+[ -z "$("$envm" hook-env bash)" ] || { echo "hook-env not silent when unchanged" >&2; exit 1; }
+echo "  unchanged                  $unchanged ms (median; target <= 1 ms)"
+echo "  after cd to a project      $after_cd ms (median; target <= 3 ms)"

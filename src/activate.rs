@@ -1,0 +1,266 @@
+//! Shell activation without shims: the init scripts (`shims/envm.{bash,zsh,fish}`, embedded)
+//! and `envm hook-env`, which each prompt calls to put the toolchains pinned for the current
+//! directory first on PATH.
+//!
+//! The hook keeps its state in one exported variable, [`STATE_VAR`]: a key over everything
+//! that can change the answer (the directory, the mtimes of every pin file that could apply,
+//! the installed versions, the `ENVM_<TOOL>_VERSION` overrides) and the folders it put on
+//! PATH. When the key is unchanged and those folders still lead PATH, it prints nothing. On a
+//! change it takes its previous folders off PATH and puts the new ones first, so PATH never
+//! grows and leaving a project removes its toolchains.
+
+use std::ffi::{OsStr, OsString};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::exec;
+use crate::layout::Layout;
+use crate::pins::dir::{self, stamp_path};
+use crate::pins::{self, PROJECT_FILES};
+use crate::resolve::{self, Resolution};
+use crate::tool::Tool;
+
+/// The exported variable holding the hook's cache key and the folders it added to PATH.
+pub const STATE_VAR: &str = "__ENVM_STATE";
+
+/// A shell envm can activate in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Shell {
+    fn script(self) -> &'static str {
+        match self {
+            Shell::Bash => include_str!("../shims/envm.bash"),
+            Shell::Zsh => include_str!("../shims/envm.zsh"),
+            Shell::Fish => include_str!("../shims/envm.fish"),
+        }
+    }
+
+    /// `s` as one word in this shell's syntax.
+    fn quote(self, s: &OsStr) -> String {
+        let s = s.to_string_lossy();
+        match self {
+            Shell::Bash | Shell::Zsh => format!("'{}'", s.replace('\'', r"'\''")),
+            Shell::Fish => format!("'{}'", s.replace('\\', r"\\").replace('\'', r"\'")),
+        }
+    }
+
+    /// A statement exporting `name=value` (for fish, PATH is set as a list).
+    fn export(self, name: &str, value: &OsStr) -> String {
+        match self {
+            Shell::Bash | Shell::Zsh => format!("export {name}={};\n", self.quote(value)),
+            Shell::Fish if name == "PATH" => {
+                let items: Vec<String> = exec::split_path(value).map(|e| self.quote(e)).collect();
+                format!("set -gx PATH {};\n", items.join(" "))
+            }
+            Shell::Fish => format!("set -gx {name} {};\n", self.quote(value)),
+        }
+    }
+}
+
+/// What `envm activate SHELL` prints: with `shims`, a line putting that folder on PATH;
+/// otherwise the path of `envm` and the shell's hook script.
+pub fn init_script(shell: Shell, envm: &Path, shims: Option<&Path>) -> String {
+    if let Some(shims) = shims {
+        let dir = shell.quote(shims.as_os_str());
+        return match shell {
+            Shell::Bash | Shell::Zsh => format!(
+                "case \":${{PATH}}:\" in *:{dir}:*) ;; *) export PATH={dir}:\"$PATH\" ;; esac\n"
+            ),
+            Shell::Fish => format!("contains -- {dir} $PATH; or set -gx PATH {dir} $PATH\n"),
+        };
+    }
+    let bin = shell.quote(envm.as_os_str());
+    let set_bin = match shell {
+        Shell::Bash | Shell::Zsh => format!("_ENVM_BIN={bin}\n"),
+        Shell::Fish => format!("set -g _ENVM_BIN {bin}\n"),
+    };
+    set_bin + shell.script()
+}
+
+/// The hook's state from the previous prompt.
+struct State {
+    key: String,
+    dirs: Vec<PathBuf>,
+}
+
+impl State {
+    fn parse(text: &OsStr) -> Option<State> {
+        let text = text.to_str()?;
+        let (key, dirs) = text.split_once(':')?;
+        Some(State {
+            key: key.to_string(),
+            dirs: exec::split_path(OsStr::new(dirs))
+                .map(PathBuf::from)
+                .collect(),
+        })
+    }
+
+    fn render(&self) -> OsString {
+        let mut out = OsString::from(&self.key);
+        out.push(":");
+        out.push(join_path(&self.dirs));
+        out
+    }
+}
+
+fn join_path(dirs: &[PathBuf]) -> OsString {
+    let mut out = OsString::new();
+    for (i, dir) in dirs.iter().enumerate() {
+        if i > 0 {
+            out.push(":");
+        }
+        out.push(dir);
+    }
+    out
+}
+
+/// What `envm hook-env SHELL` prints in `cwd`, given the shell's `PATH` and previous
+/// `state` (the value of [`STATE_VAR`]): nothing when nothing changed, else statements
+/// setting PATH and the new state. Problems with pins are reported on stderr, once per
+/// change, and never stop the prompt.
+pub fn hook_env(
+    shell: Shell,
+    layout: &Layout,
+    cwd: &Path,
+    path: &OsStr,
+    state: Option<&OsStr>,
+) -> String {
+    let previous = state.and_then(State::parse);
+    let key = cache_key(layout, cwd);
+    if let Some(prev) = &previous
+        && prev.key == key
+        && path_starts_with(path, &prev.dirs)
+    {
+        return String::new();
+    }
+    let dirs = active_bin_dirs(layout, cwd);
+    let mut kept: Vec<&OsStr> = exec::split_path(path).collect();
+    if let Some(prev) = &previous {
+        kept.retain(|entry| !prev.dirs.iter().any(|d| d.as_os_str() == *entry));
+    }
+    let rest = join_path(&kept.into_iter().map(PathBuf::from).collect::<Vec<_>>());
+    let new_path = exec::prepend_path(&dirs, &rest);
+    let new_state = State { key, dirs };
+    let mut out = String::new();
+    if new_path != path {
+        out.push_str(&shell.export("PATH", &new_path));
+    }
+    out.push_str(&shell.export(STATE_VAR, &new_state.render()));
+    out
+}
+
+/// True when `path`'s first entries are exactly `dirs`.
+fn path_starts_with(path: &OsStr, dirs: &[PathBuf]) -> bool {
+    let mut entries = exec::split_path(path);
+    dirs.iter()
+        .all(|d| entries.next().is_some_and(|e| e == d.as_os_str()))
+}
+
+/// The bin folders of every toolchain pinned and available here, in `Tool::ALL` order.
+fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
+    let pins = match pins::find_all(cwd, layout) {
+        Ok(pins) => pins,
+        Err(err) => {
+            let err = Error::from(err);
+            eprintln!("envm: {err}");
+            if let Some(hint) = err.hint() {
+                eprintln!("hint: {hint}");
+            }
+            return Vec::new();
+        }
+    };
+    let mut dirs = Vec::new();
+    for pin in pins {
+        match resolve::resolve(layout, &pin) {
+            Resolution::Installed { dir, .. } | Resolution::Path { dir, .. } => {
+                dirs.push(pin.tool.bin_dir(&dir));
+            }
+            Resolution::NotInstalled { spec } => eprintln!(
+                "envm: {tool}@{spec} is pinned by {} but not installed\nhint: envm install {tool}@{spec}",
+                pin.source.describe(),
+                tool = pin.tool,
+            ),
+            Resolution::Unresolved { spec, reason } => eprintln!(
+                "envm: {}@{spec} (pinned by {}) cannot be resolved: {reason}",
+                pin.tool,
+                pin.source.describe()
+            ),
+            Resolution::System { .. } => {}
+        }
+    }
+    dirs
+}
+
+/// A hash of everything the active toolchains depend on: the directory; the size and mtime
+/// of every pin file at or above it and of the global config; the installs folders' mtimes
+/// (an install or uninstall changes them); the `ENVM_<TOOL>_VERSION` values.
+fn cache_key(layout: &Layout, cwd: &Path) -> String {
+    let mut hasher = DefaultHasher::new();
+    cwd.as_os_str().as_bytes().hash(&mut hasher);
+    layout.data.as_os_str().as_bytes().hash(&mut hasher);
+    let own_files = Tool::ALL.iter().flat_map(|t| t.own_pin_files().iter());
+    let names: Vec<&str> = PROJECT_FILES.iter().chain(own_files).copied().collect();
+    for dir in dir::ancestors(cwd) {
+        for name in &names {
+            if let Some(stamp) = dir.stamp(name) {
+                (dir.path, name, stamp).hash(&mut hasher);
+            }
+        }
+    }
+    stamp_path(&layout.global_config()).hash(&mut hasher);
+    for tool in Tool::ALL {
+        stamp_path(&layout.tool_installs(tool)).hash(&mut hasher);
+        std::env::var_os(tool.version_env_var()).hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_survives_quotes_and_backslashes() {
+        let s = OsStr::new(r"/a b/it's\x");
+        assert_eq!(Shell::Bash.quote(s), r"'/a b/it'\''s\x'");
+        assert_eq!(Shell::Fish.quote(s), r"'/a b/it\'s\\x'");
+    }
+
+    #[test]
+    fn state_round_trips() {
+        let state = State {
+            key: "00ff".into(),
+            dirs: vec!["/a/bin".into(), "/b/bin".into()],
+        };
+        let parsed = State::parse(&state.render()).unwrap();
+        assert_eq!(parsed.key, "00ff");
+        assert_eq!(parsed.dirs, state.dirs);
+    }
+
+    #[test]
+    fn leaving_a_project_removes_its_dirs_and_path_never_grows() {
+        let root = tempfile::tempdir().unwrap();
+        let layout = Layout::under(root.path());
+        let prev = State {
+            key: "stale".into(),
+            dirs: vec!["/old/bin".into()],
+        }
+        .render();
+        let out = hook_env(
+            Shell::Bash,
+            &layout,
+            root.path(),
+            OsStr::new("/old/bin:/usr/bin:/bin"),
+            Some(&prev),
+        );
+        assert!(out.contains("export PATH='/usr/bin:/bin';"), "{out}");
+        assert!(out.contains(STATE_VAR));
+    }
+}

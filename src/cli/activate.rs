@@ -1,0 +1,25 @@
+//! `envm activate bash|zsh|fish [--shims]`: print the shell init to `eval` (or `source`).
+
+use super::Context;
+use crate::activate::{self, Shell};
+use crate::error::Error;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// bash, zsh or fish
+    pub shell: Shell,
+    /// Only put the shims folder on PATH instead of hooking the prompt
+    #[arg(long)]
+    pub shims: bool,
+}
+
+pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
+    let envm = std::env::current_exe()
+        .map_err(|e| Error::msg(format!("cannot find the envm executable: {e}"), None))?;
+    let shims = args.shims.then(|| ctx.layout.shims_dir());
+    print!(
+        "{}",
+        activate::init_script(args.shell, &envm, shims.as_deref())
+    );
+    Ok(0)
+}

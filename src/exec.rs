@@ -1,0 +1,160 @@
+//! Running a program with toolchains active: the environment it gets (the resolved toolchains'
+//! bin folders first on PATH, the shim recursion counter) and the final `execve` that replaces
+//! envm with it. Shims and `envm exec` both end here, so exit status and signals are the
+//! program's own. The sandbox wraps [`exec_replace`] by running its own final step instead.
+
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+
+/// Counts shim hops in the environment; a shim refuses to run past [`MAX_SHIM_DEPTH`].
+pub const SHIM_DEPTH_VAR: &str = "ENVM_SHIM_DEPTH";
+/// More nested shim calls than this means a shim is finding itself.
+pub const MAX_SHIM_DEPTH: u32 = 20;
+
+/// A program that could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error("`{}` not found", program.to_string_lossy())]
+    NotFound { program: OsString },
+    #[error("cannot run {}", program.display())]
+    Exec {
+        program: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl ExecError {
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ExecError::NotFound { .. } => Some(
+                "check the name; pin or name its toolchain (`envm exec node@22 -- node`)".into(),
+            ),
+            ExecError::Exec { .. } => Some("check that the file is an executable".into()),
+        }
+    }
+
+    /// The shell's convention: 127 not found, 126 found but not runnable.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ExecError::NotFound { .. } => 127,
+            ExecError::Exec { source, .. } if source.kind() == io::ErrorKind::NotFound => 127,
+            ExecError::Exec { .. } => 126,
+        }
+    }
+}
+
+/// A complete environment, in the order it is passed to the program.
+pub type Env = Vec<(OsString, OsString)>;
+
+/// This process's environment with `dirs` first on PATH (each once: earlier copies are
+/// dropped, so PATH does not grow) and, when given, the shim depth counter set to `depth`.
+pub fn toolchain_env(dirs: &[PathBuf], depth: Option<u32>) -> Env {
+    let mut env: Env = std::env::vars_os()
+        .filter(|(k, _)| k != "PATH" && (depth.is_none() || k != SHIM_DEPTH_VAR))
+        .collect();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    env.push(("PATH".into(), prepend_path(dirs, &path)));
+    if let Some(depth) = depth {
+        env.push((SHIM_DEPTH_VAR.into(), depth.to_string().into()));
+    }
+    env
+}
+
+/// `dirs` followed by the entries of `path` that are not among them.
+pub fn prepend_path(dirs: &[PathBuf], path: &OsStr) -> OsString {
+    let mut out = OsString::new();
+    let mut push = |entry: &OsStr| {
+        if !out.is_empty() {
+            out.push(":");
+        }
+        out.push(entry);
+    };
+    for dir in dirs {
+        push(dir.as_os_str());
+    }
+    for entry in split_path(path) {
+        if !dirs.iter().any(|d| d.as_os_str() == entry) {
+            push(entry);
+        }
+    }
+    out
+}
+
+/// The entries of a PATH-like value, empty ones dropped.
+pub fn split_path(path: &OsStr) -> impl Iterator<Item = &OsStr> {
+    path.as_bytes()
+        .split(|b| *b == b':')
+        .filter(|e| !e.is_empty())
+        .map(OsStr::from_bytes)
+}
+
+/// The PATH value of `env`.
+pub fn env_path(env: &Env) -> Option<&OsStr> {
+    env.iter()
+        .rev()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.as_os_str())
+}
+
+/// Finds `name` the way `execvp` would in `path`: a name with a `/` is taken as it is.
+pub fn find_program(name: &OsStr, path: &OsStr) -> Option<PathBuf> {
+    if name.as_bytes().contains(&b'/') {
+        return Some(PathBuf::from(name));
+    }
+    split_path(path)
+        .map(|dir| Path::new(dir).join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+/// A regular file (after links) with an execute bit.
+pub fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Replaces this process with `program` (`argv[0]` = `arg0`, then `args`) running in exactly
+/// `env`. Returns only when the exec failed.
+pub fn exec_replace(program: &Path, arg0: &OsStr, args: &[OsString], env: &Env) -> ExecError {
+    let source = std::process::Command::new(program)
+        .arg0(arg0)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .exec();
+    ExecError::Exec {
+        program: program.to_path_buf(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepend_drops_earlier_copies_and_empty_entries() {
+        let dirs = [PathBuf::from("/t/node/bin"), PathBuf::from("/t/go/bin")];
+        let path = OsStr::new("/usr/bin:/t/go/bin::/bin:/t/node/bin");
+        assert_eq!(
+            prepend_path(&dirs, path),
+            OsString::from("/t/node/bin:/t/go/bin:/usr/bin:/bin")
+        );
+        // Applying it again does not grow PATH.
+        let again = prepend_path(&dirs, &prepend_path(&dirs, path));
+        assert_eq!(again, prepend_path(&dirs, path));
+    }
+
+    #[test]
+    fn find_program_takes_paths_with_slash_as_is() {
+        assert_eq!(
+            find_program(OsStr::new("./x"), OsStr::new("/bin")),
+            Some(PathBuf::from("./x"))
+        );
+        assert!(find_program(OsStr::new("sh"), OsStr::new("/nonexistent:/bin")).is_some());
+        assert!(find_program(OsStr::new("no-such-program-x"), OsStr::new("/bin")).is_none());
+    }
+}

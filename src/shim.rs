@@ -1,0 +1,339 @@
+//! The shim: what runs when `envm` is invoked under another name (`node`, `python3`, …)
+//! through a link in the shims folder. The hot path, taken before any CLI parsing:
+//! argv[0] → the tool exporting that name (the index [`crate::link`] writes) → the pin here
+//! ([`crate::pins::find`]) → the newest installed match ([`crate::resolve`]) → `execve` of
+//! the real binary with its toolchain's bin folder first on PATH ([`crate::exec`]).
+//!
+//! No network, no logging unless `ENVM_LOG` is set. An unpinned tool (or a `system` pin) runs
+//! the next executable of that name on PATH after the shims folder. A pinned version that is not
+//! installed is installed by running `envm install TOOL@SPEC` first, unless
+//! `ENVM_AUTO_INSTALL=0`.
+
+use std::convert::Infallible;
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::error::{self, Error};
+use crate::exec::{self, MAX_SHIM_DEPTH, SHIM_DEPTH_VAR};
+use crate::layout::Layout;
+use crate::link::ShimIndex;
+use crate::pins::{self, Pin};
+use crate::resolve::{self, Resolution};
+use crate::tool::Tool;
+
+/// Why a shim (or `envm which`) found nothing to run.
+#[derive(Debug, thiserror::Error)]
+pub enum ShimError {
+    #[error("shim recursion: `{name}` went through envm's shims {depth} times")]
+    Recursion { name: String, depth: u32 },
+    #[error("`{name}` is not an executable of any installed toolchain")]
+    UnknownShim { name: String },
+    #[error("{tool} is not pinned here and no other `{name}` is on PATH")]
+    NotFound { tool: Tool, name: String },
+    #[error("{tool} is pinned to `system` ({source_desc}) but no other `{name}` is on PATH")]
+    NoSystem {
+        tool: Tool,
+        name: String,
+        source_desc: String,
+    },
+    #[error("{tool}@{spec} is pinned by {source_desc} but not installed")]
+    NotInstalled {
+        tool: Tool,
+        spec: String,
+        source_desc: String,
+    },
+    #[error("{tool}@{spec} (pinned by {source_desc}) cannot be resolved: {reason}")]
+    Unresolved {
+        tool: Tool,
+        spec: String,
+        source_desc: String,
+        reason: String,
+    },
+    #[error("{tool} {version} has no `{name}` in {}", bin_dir.display())]
+    MissingBin {
+        tool: Tool,
+        version: String,
+        name: String,
+        bin_dir: PathBuf,
+    },
+    #[error("installing {request} failed ({status})")]
+    InstallFailed { request: String, status: String },
+    #[error("cannot run `envm install {request}`")]
+    InstallSpawn {
+        request: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl ShimError {
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            ShimError::Recursion { name, .. } => {
+                format!("a `{name}` on PATH leads back to the shim; check PATH")
+            }
+            ShimError::UnknownShim { .. } => "run `envm reshim` to rebuild the shims".into(),
+            ShimError::NotFound { tool, .. } => {
+                format!("pin a version with `envm use {tool}@<version>`, or install one on PATH")
+            }
+            ShimError::NoSystem { tool, .. } => {
+                format!("install {tool} on the system, or pin a version with `envm use`")
+            }
+            ShimError::NotInstalled { tool, spec, .. } => format!("envm install {tool}@{spec}"),
+            ShimError::Unresolved { tool, .. } => {
+                format!("run `envm install {tool}@<version>` or change the pin")
+            }
+            ShimError::MissingBin { .. } => {
+                "pin a version that has it, or run `envm reshim`".into()
+            }
+            ShimError::InstallFailed { request, .. } | ShimError::InstallSpawn { request, .. } => {
+                format!("run `envm install {request}` to see why")
+            }
+        })
+    }
+
+    /// 127 when nothing runnable exists under that name, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ShimError::UnknownShim { .. }
+            | ShimError::NotFound { .. }
+            | ShimError::NoSystem { .. }
+            | ShimError::MissingBin { .. } => 127,
+            _ => 1,
+        }
+    }
+}
+
+/// The binary a shim runs here, and why.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub tool: Tool,
+    /// The real executable; also its `argv[0]`.
+    pub program: PathBuf,
+    /// The toolchain's bin folder, put first on PATH (none for a system binary).
+    pub bin_dir: Option<PathBuf>,
+    /// The pin that selected it (none when unpinned). Its source file is where a project's
+    /// `[sandbox]` table would be read from.
+    pub pin: Option<Pin>,
+    /// What was picked, for logs: a version, `path:…` or `system`.
+    pub label: String,
+}
+
+/// Entry point when argv[0] is not `envm`. Returns (the exit status) only on failure.
+pub fn main(name: &OsStr) -> u8 {
+    let code = match run(name) {
+        Ok(never) => match never {},
+        Err(err) => error::report(&err),
+    };
+    code.clamp(0, 255) as u8
+}
+
+fn run(name: &OsStr) -> Result<Infallible, Error> {
+    let name_text = name.to_string_lossy();
+    let depth = std::env::var(SHIM_DEPTH_VAR)
+        .ok()
+        .and_then(|d| d.parse::<u32>().ok())
+        .unwrap_or(0);
+    if depth >= MAX_SHIM_DEPTH {
+        return Err(ShimError::Recursion {
+            name: name_text.into_owned(),
+            depth,
+        }
+        .into());
+    }
+    let layout = Layout::from_env()?;
+    let cwd = std::env::current_dir().map_err(Error::CurrentDir)?;
+    let index = ShimIndex::read(&layout);
+    let tool = index.tool_for(name).ok_or_else(|| ShimError::UnknownShim {
+        name: name_text.to_string(),
+    })?;
+    let target = match locate(&layout, &index, &cwd, tool, name) {
+        Err(Error::Shim(ShimError::NotInstalled {
+            tool,
+            spec,
+            source_desc,
+        })) => {
+            install_missing(tool, &spec, &source_desc)?;
+            locate(&layout, &index, &cwd, tool, name)?
+        }
+        other => other?,
+    };
+    log(|| {
+        let from = target
+            .pin
+            .as_ref()
+            .map_or("no pin".into(), |p| p.source.describe());
+        format!(
+            "{name_text}: {tool} {} ({from}) → {}",
+            target.label,
+            target.program.display()
+        )
+    });
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    Err(exec_target(&target, &args, depth + 1).into())
+}
+
+/// The final step: the program replaces the shim. (A project `[sandbox]` would be applied
+/// here, from `target.pin`'s source file.)
+pub fn exec_target(target: &Target, args: &[OsString], depth: u32) -> exec::ExecError {
+    let dirs: Vec<PathBuf> = target.bin_dir.iter().cloned().collect();
+    let env = exec::toolchain_env(&dirs, Some(depth));
+    exec::exec_replace(&target.program, target.program.as_os_str(), args, &env)
+}
+
+/// What the shim called `name` (a binary exported by `tool`) runs from `cwd`.
+pub fn locate(
+    layout: &Layout,
+    index: &ShimIndex,
+    cwd: &Path,
+    tool: Tool,
+    name: &OsStr,
+) -> Result<Target, Error> {
+    let name_text = || name.to_string_lossy().into_owned();
+    let Some(pin) = pins::find(tool, cwd, layout)? else {
+        let program = next_on_path(layout, name).ok_or_else(|| ShimError::NotFound {
+            tool,
+            name: name_text(),
+        })?;
+        return Ok(system_target(tool, program, None));
+    };
+    let source_desc = pin.source.describe();
+    let installed = index.versions(layout, tool);
+    let (label, dir) = match resolve::resolve_among(layout, &pin, &installed) {
+        Resolution::Installed { version, dir, .. } => (version.to_string(), dir),
+        Resolution::Path { dir, .. } => (format!("path:{}", dir.display()), dir),
+        Resolution::System { .. } => {
+            let program = next_on_path(layout, name).ok_or_else(|| ShimError::NoSystem {
+                tool,
+                name: name_text(),
+                source_desc,
+            })?;
+            return Ok(system_target(tool, program, Some(pin)));
+        }
+        Resolution::NotInstalled { spec } => {
+            return Err(ShimError::NotInstalled {
+                tool,
+                spec: spec.to_string(),
+                source_desc,
+            }
+            .into());
+        }
+        Resolution::Unresolved { spec, reason } => {
+            return Err(ShimError::Unresolved {
+                tool,
+                spec: spec.to_string(),
+                source_desc,
+                reason,
+            }
+            .into());
+        }
+    };
+    let bin_dir = tool.bin_dir(&dir);
+    let program = bin_dir.join(name);
+    if !exec::is_executable(&program) {
+        return Err(ShimError::MissingBin {
+            tool,
+            version: label,
+            name: name_text(),
+            bin_dir,
+        }
+        .into());
+    }
+    Ok(Target {
+        tool,
+        program,
+        bin_dir: Some(bin_dir),
+        pin: Some(pin),
+        label,
+    })
+}
+
+fn system_target(tool: Tool, program: PathBuf, pin: Option<Pin>) -> Target {
+    Target {
+        tool,
+        program,
+        bin_dir: None,
+        pin,
+        label: "system".into(),
+    }
+}
+
+/// The next executable called `name` on PATH that is not a shim: folders that are the shims
+/// folder (under any spelling) are skipped, and so is any file that is envm itself.
+pub fn next_on_path(layout: &Layout, name: &OsStr) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    let shims = layout.shims_dir();
+    let shims_real = std::fs::canonicalize(&shims).ok();
+    let envm_real = std::env::current_exe()
+        .ok()
+        .and_then(|e| std::fs::canonicalize(e).ok());
+    for dir in exec::split_path(&path) {
+        let dir = Path::new(dir);
+        if dir == shims || (shims_real.is_some() && std::fs::canonicalize(dir).ok() == shims_real) {
+            continue;
+        }
+        let candidate = dir.join(name);
+        if !exec::is_executable(&candidate) {
+            continue;
+        }
+        if envm_real.is_some() && std::fs::canonicalize(&candidate).ok() == envm_real {
+            continue;
+        }
+        return Some(candidate);
+    }
+    None
+}
+
+/// Installs `tool@spec`, pinned by `source_desc`, unless `ENVM_AUTO_INSTALL=0` (then the
+/// error says how to install it).
+pub fn install_missing(tool: Tool, spec: &str, source_desc: &str) -> Result<(), ShimError> {
+    if std::env::var_os("ENVM_AUTO_INSTALL").is_some_and(|v| v == "0") {
+        return Err(ShimError::NotInstalled {
+            tool,
+            spec: spec.to_string(),
+            source_desc: source_desc.to_string(),
+        });
+    }
+    install(tool, spec)
+}
+
+/// Runs `<this envm> install TOOL@SPEC` as a child: its progress and messages go to stderr,
+/// so the shimmed program's stdout stays clean.
+fn install(tool: Tool, spec: &str) -> Result<(), ShimError> {
+    let request = format!("{tool}@{spec}");
+    let spawn_err = |source| ShimError::InstallSpawn {
+        request: request.clone(),
+        source,
+    };
+    eprintln!("envm: {request} is pinned here but not installed; installing it");
+    let exe = std::env::current_exe().map_err(spawn_err)?;
+    let stderr = io::stderr()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(spawn_err)?;
+    let status = Command::new(exe)
+        .arg("install")
+        .arg(&request)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(stderr))
+        .status()
+        .map_err(spawn_err)?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(ShimError::InstallFailed {
+            request,
+            status: status.to_string(),
+        })
+    }
+}
+
+/// Writes a debug line on stderr when `ENVM_LOG` is set (the message is built only then).
+fn log(message: impl FnOnce() -> String) {
+    if std::env::var_os("ENVM_LOG").is_some_and(|v| !v.is_empty()) {
+        eprintln!("envm: {}", message());
+    }
+}
