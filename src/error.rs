@@ -7,6 +7,7 @@
 use crate::layout::NoHomeError;
 use crate::pins::PinError;
 use crate::pins::write::PinWriteError;
+use crate::sandbox::SandboxError;
 use crate::spec::{SpecError, ToolRequestError};
 
 /// Every error a command can end with.
@@ -22,6 +23,8 @@ pub enum Error {
     Request(#[from] ToolRequestError),
     #[error(transparent)]
     NoHome(#[from] NoHomeError),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
     #[error("cannot read the current directory: {0}")]
     CurrentDir(#[source] std::io::Error),
     #[error("`{0}` is not a tool envm manages")]
@@ -55,6 +58,7 @@ impl Error {
             Error::Request(ToolRequestError::UnknownTool(_)) => Some(
                 "envm manages python, node, go and zig: write `TOOL@SPEC`, e.g. `node@22`".into(),
             ),
+            Error::Sandbox(e) => e.hint(),
             Error::NoHome(_) => Some("set ENVM_HOME to a folder envm may use".into()),
             Error::CurrentDir(_) => Some("cd into a folder that exists".into()),
             Error::UnknownTool(_) => Some("envm manages python, node, go and zig".into()),
@@ -68,6 +72,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Other { code, .. } => *code,
+            Error::Sandbox(e) => e.exit_code(),
             _ => 1,
         }
     }

@@ -8,6 +8,7 @@ pub mod installed;
 pub mod layout;
 pub mod pins;
 pub mod resolve;
+pub mod sandbox;
 pub mod spec;
 pub mod tool;
 pub mod version;

@@ -3,7 +3,10 @@
 
 mod completions;
 mod current;
+mod doctor;
+mod exec;
 mod ls;
+mod trust;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +30,12 @@ pub enum Command {
     Current(current::Args),
     /// List installed versions, the one active here marked
     Ls(ls::Args),
+    /// Run a command, optionally in a sandbox (`--sandbox`, or a [sandbox] table in envm.toml)
+    Exec(exec::Args),
+    /// Check what works on this host: sandbox layers, libc, shims on PATH, pins here
+    Doctor(doctor::Args),
+    /// Let a project file widen the sandbox (recorded by path and content hash)
+    Trust(trust::Args),
     /// Print the shell completion script (the same as committed under completions/)
     Completions(completions::Args),
 }
@@ -64,6 +73,9 @@ fn run(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Current(args) => current::run(&ctx, &args),
         Command::Ls(args) => ls::run(&ctx, &args),
+        Command::Exec(args) => exec::run(&ctx, &args),
+        Command::Doctor(args) => doctor::run(&ctx, &args),
+        Command::Trust(args) => trust::run(&ctx, &args),
         Command::Completions(_) => Ok(0),
     }
 }
