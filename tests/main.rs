@@ -3,3 +3,5 @@
 mod support;
 
 mod pins;
+mod sandbox;
+mod sandbox_escapes;
