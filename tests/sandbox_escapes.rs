@@ -1,5 +1,8 @@
 //! Escape attempts from inside `envm exec --sandbox` (research note §8), each a real attempt
 //! against the real kernel that must fail, as root and as the unprivileged `envm-sandbox`.
+//! Probes must stay harmless to the host if the sandbox regressed: no `kill(-1)`, no ptrace
+//! of the test harness (the positives in `sandbox.rs` show the same probes do succeed when
+//! allowed).
 
 use std::net::TcpListener;
 use std::os::linux::net::SocketAddrExt;
@@ -154,14 +157,12 @@ pid = os.fork()
 if pid == 0:
     import time; time.sleep(5); os._exit(0)
 attempt("ptrace_sibling", lambda: check(libc.ptrace(16, pid, 0, 0)))
-attempt("ptrace_parent", lambda: check(libc.ptrace(16, os.getppid(), 0, 0)))
 buf = ctypes.create_string_buffer(8)
 iov = (ctypes.c_void_p * 2)(ctypes.addressof(buf), 8)
 attempt("process_vm_readv", lambda: sc(310, pid, ctypes.addressof(iov), 1, ctypes.addressof(iov), 1, 0))
 os.kill(pid, 9)
 "#).ok();
     assert_denied_with(&run, "ptrace_sibling", "EPERM");
-    assert_denied_with(&run, "ptrace_parent", "EPERM");
     assert_denied_with(&run, "process_vm_readv", "EPERM");
 });
 
@@ -250,7 +251,6 @@ both_users!(signals_to_host_processes_denied, |who| {
     let run = s.py(SANDBOX, &format!(r#"
 attempt("kill_host", lambda: os.kill({pid}, signal.SIGTERM))
 attempt("kill_parent", lambda: os.kill(os.getppid(), signal.SIGTERM))
-attempt("kill_all", lambda: os.kill(-1, signal.SIGTERM))
 "#)).ok();
     assert_denied(&run, &["kill_host", "kill_parent"]);
     std::thread::sleep(std::time::Duration::from_millis(100));
