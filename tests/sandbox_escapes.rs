@@ -16,27 +16,47 @@ const SANDBOX: &[&str] = &["--sandbox"];
 both_users!(create_and_overwrite_outside_denied, |who| {
     let s = Sbx::new(who);
     let out = s.outside.display();
-    let run = s.py(SANDBOX, &format!(r#"
+    let run = s
+        .py(
+            SANDBOX,
+            &format!(
+                r#"
 attempt("create", lambda: open("{out}/new.txt", "w"))
 attempt("overwrite", lambda: open("{out}/existing.txt", "w"))
 attempt("append", lambda: open("{out}/existing.txt", "a"))
 attempt("mkdir", lambda: os.mkdir("{out}/d"))
 attempt("unlink", lambda: os.unlink("{out}/existing.txt"))
 attempt("mkfifo", lambda: os.mkfifo("{out}/fifo"))
-"#)).ok();
-    assert_denied(&run, &["create", "overwrite", "append", "mkdir", "unlink", "mkfifo"]);
+"#
+            ),
+        )
+        .ok();
+    assert_denied(
+        &run,
+        &["create", "overwrite", "append", "mkdir", "unlink", "mkfifo"],
+    );
     assert!(!s.outside.join("new.txt").exists());
-    assert_eq!(std::fs::read_to_string(s.outside.join("existing.txt")).unwrap(), "original\n");
+    assert_eq!(
+        std::fs::read_to_string(s.outside.join("existing.txt")).unwrap(),
+        "original\n"
+    );
 });
 
 both_users!(rename_and_link_across_boundary_denied, |who| {
     let s = Sbx::new(who);
     let (out, proj) = (s.outside.display(), s.project().display());
-    let run = s.py(SANDBOX, &format!(r#"
+    let run = s
+        .py(
+            SANDBOX,
+            &format!(
+                r#"
 attempt("rename_out", lambda: os.rename("{proj}/a.txt", "{out}/a.txt"))
 attempt("rename_in", lambda: os.rename("{out}/existing.txt", "{proj}/stolen.txt"))
 attempt("link_in", lambda: os.link("{out}/existing.txt", "{proj}/hard.txt"))
-"#)).ok();
+"#
+            ),
+        )
+        .ok();
     assert_denied(&run, &["rename_out", "rename_in", "link_in"]);
     assert!(s.project().join("a.txt").exists());
     assert!(!s.project().join("hard.txt").exists());
@@ -45,17 +65,33 @@ attempt("link_in", lambda: os.link("{out}/existing.txt", "{proj}/hard.txt"))
 both_users!(symlink_tricks_denied, |who| {
     let s = Sbx::new(who);
     std::os::unix::fs::symlink(&s.outside, s.project().join("escape")).unwrap();
-    std::os::unix::fs::symlink(s.env.home.join(".ssh/id_ed25519"), s.project().join("key")).unwrap();
+    std::os::unix::fs::symlink(s.env.home.join(".ssh/id_ed25519"), s.project().join("key"))
+        .unwrap();
     let (out, proj) = (s.outside.display(), s.project().display());
-    let run = s.py(SANDBOX, &format!(r#"
+    let run = s
+        .py(
+            SANDBOX,
+            &format!(
+                r#"
 attempt("through_dir_link", lambda: open("{proj}/escape/new.txt", "w"))
 os.symlink("{out}/existing.txt", "{proj}/made_inside")
 attempt("through_new_link", lambda: open("{proj}/made_inside", "w"))
 attempt("read_key_link", lambda: open("{proj}/key").read())
 os.symlink("{out}/missing.txt", "{proj}/dangling")
 attempt("create_via_dangling", lambda: open("{proj}/dangling", "w"))
-"#)).ok();
-    assert_denied(&run, &["through_dir_link", "through_new_link", "read_key_link", "create_via_dangling"]);
+"#
+            ),
+        )
+        .ok();
+    assert_denied(
+        &run,
+        &[
+            "through_dir_link",
+            "through_new_link",
+            "read_key_link",
+            "create_via_dangling",
+        ],
+    );
     assert!(!s.outside.join("new.txt").exists());
     assert!(!s.outside.join("missing.txt").exists());
 });
@@ -63,40 +99,73 @@ attempt("create_via_dangling", lambda: open("{proj}/dangling", "w"))
 both_users!(proc_fd_and_truncate_tricks_denied, |who| {
     let s = Sbx::new(who);
     let out = s.outside.display();
-    let run = s.py(SANDBOX, &format!(r#"
+    let run = s
+        .py(
+            SANDBOX,
+            &format!(
+                r#"
 fd = os.open("{out}/existing.txt", os.O_RDONLY)
 attempt("reopen_proc_fd", lambda: os.open(f"/proc/self/fd/{{fd}}", os.O_WRONLY))
 attempt("truncate", lambda: os.truncate("{out}/existing.txt", 0))
 attempt("parent_cwd", lambda: os.readlink(f"/proc/{{os.getppid()}}/cwd"))
-"#)).ok();
+"#
+            ),
+        )
+        .ok();
     assert_denied(&run, &["reopen_proc_fd", "truncate", "parent_cwd"]);
-    assert_eq!(std::fs::read_to_string(s.outside.join("existing.txt")).unwrap(), "original\n");
+    assert_eq!(
+        std::fs::read_to_string(s.outside.join("existing.txt")).unwrap(),
+        "original\n"
+    );
 });
 
 both_users!(envm_own_files_are_read_only, |who| {
     let s = Sbx::new(who);
-    let bin = s.env.fake_install("node", "22.11.0", &["node"], None).join("bin/node");
+    let bin = s
+        .env
+        .fake_install("node", "22.11.0", &["node"], None)
+        .join("bin/node");
     let shims = s.env.shims_dir();
     std::fs::create_dir_all(&shims).unwrap();
     if who == Who::Unprivileged && is_root() {
         // fake_install ran after the chown in Sbx::new.
-        std::process::Command::new("chown").args(["-R", SANDBOX_USER]).arg(s.env.root()).status().unwrap();
+        std::process::Command::new("chown")
+            .args(["-R", SANDBOX_USER])
+            .arg(s.env.root())
+            .status()
+            .unwrap();
     }
-    let run = s.py(SANDBOX, &format!(r#"
+    let run = s
+        .py(
+            SANDBOX,
+            &format!(
+                r#"
 attempt("replace_toolchain", lambda: open("{}", "w"))
 attempt("plant_shim", lambda: open("{}/npm", "w"))
-"#, bin.display(), shims.display())).ok();
+"#,
+                bin.display(),
+                shims.display()
+            ),
+        )
+        .ok();
     assert_denied(&run, &["replace_toolchain", "plant_shim"]);
 });
 
 both_users!(home_secrets_unreadable, |who| {
     let s = Sbx::new(who);
     let home = s.env.home.display();
-    let run = s.py(SANDBOX, &format!(r#"
+    let run = s
+        .py(
+            SANDBOX,
+            &format!(
+                r#"
 attempt("ssh_key", lambda: open("{home}/.ssh/id_ed25519").read())
 attempt("aws_credentials", lambda: open("{home}/.aws/credentials").read())
 attempt("list_home", lambda: os.listdir("{home}"))
-"#)).ok();
+"#
+            ),
+        )
+        .ok();
     assert_denied(&run, &["ssh_key", "aws_credentials", "list_home"]);
     assert!(!run.stdout.contains("PRIVATE KEY"));
 });
@@ -114,14 +183,21 @@ both_users!(inherited_fds_are_closed, |who| {
     cmd.args(["-c", &script]);
     let run = crate::support::Run::of(cmd);
     assert_ne!(run.code, Some(0), "{}", run.stderr);
-    assert_eq!(std::fs::read_to_string(s.outside.join("existing.txt")).unwrap(), "original\n");
+    assert_eq!(
+        std::fs::read_to_string(s.outside.join("existing.txt")).unwrap(),
+        "original\n"
+    );
 });
 
 both_users!(tcp_to_host_loopback_denied, |who| {
     let s = Sbx::new(who);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let run = s.py(SANDBOX, &format!(r#"
+    let run = s
+        .py(
+            SANDBOX,
+            &format!(
+                r#"
 attempt("tcp_host", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=3))
 attempt("tcp_internet", lambda: socket.create_connection(("1.1.1.1", 80), timeout=3))
 def udp():
@@ -129,22 +205,36 @@ def udp():
     u.sendto(b"x", ("127.0.0.1", {port}))
     u.connect(("8.8.8.8", 53))
 attempt("udp_out", udp)
-"#)).ok();
+"#
+            ),
+        )
+        .ok();
     assert_denied(&run, &["tcp_host", "tcp_internet", "udp_out"]);
     listener.set_nonblocking(true).unwrap();
-    assert!(listener.accept().is_err(), "the host server got a connection");
+    assert!(
+        listener.accept().is_err(),
+        "the host server got a connection"
+    );
 });
 
 both_users!(abstract_unix_socket_denied, |who| {
     let s = Sbx::new(who);
     let name = format!("envm-test-{}-{:?}", std::process::id(), who);
-    let listener = UnixListener::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes()).unwrap()).unwrap();
-    let run = s.py(SANDBOX, &format!(r#"
+    let listener =
+        UnixListener::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes()).unwrap()).unwrap();
+    let run = s
+        .py(
+            SANDBOX,
+            &format!(
+                r#"
 def go():
     u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     u.connect(b"\0{name}")
 attempt("abstract_unix", go)
-"#)).ok();
+"#
+            ),
+        )
+        .ok();
     assert_denied(&run, &["abstract_unix"]);
     listener.set_nonblocking(true).unwrap();
     assert!(listener.accept().is_err());
@@ -168,7 +258,10 @@ os.kill(pid, 9)
 
 both_users!(namespaces_and_mounts_denied, |who| {
     let s = Sbx::new(who);
-    let run = s.py(SANDBOX, r#"
+    let run = s
+        .py(
+            SANDBOX,
+            r#"
 attempt("unshare_user", lambda: check(libc.unshare(0x10000000)))
 attempt("unshare_net", lambda: check(libc.unshare(0x40000000)))
 attempt("clone_newuser", lambda: sc(56, 0x10000000 | 17, 0, 0, 0, 0))
@@ -185,11 +278,26 @@ attempt("userfaultfd", lambda: sc(323, 0))
 attempt("init_module", lambda: sc(175, 0, 0, 0))
 attempt("kexec_load", lambda: sc(246, 0, 0, 0, 0))
 attempt("vsock", lambda: socket.socket(40, socket.SOCK_STREAM))
-"#).ok();
+"#,
+        )
+        .ok();
     for name in [
-        "unshare_user", "unshare_net", "clone_newuser", "setns", "x32_unshare", "mount",
-        "chroot_mount_api", "bpf", "keyctl", "add_key", "perf_event_open", "io_uring_setup",
-        "userfaultfd", "init_module", "kexec_load", "vsock",
+        "unshare_user",
+        "unshare_net",
+        "clone_newuser",
+        "setns",
+        "x32_unshare",
+        "mount",
+        "chroot_mount_api",
+        "bpf",
+        "keyctl",
+        "add_key",
+        "perf_event_open",
+        "io_uring_setup",
+        "userfaultfd",
+        "init_module",
+        "kexec_load",
+        "vsock",
     ] {
         assert_denied_with(&run, name, "EPERM");
     }
@@ -197,7 +305,9 @@ attempt("vsock", lambda: socket.socket(40, socket.SOCK_STREAM))
 
 both_users!(clone3_is_unavailable, |who| {
     let s = Sbx::new(who);
-    let run = s.py(SANDBOX, r#"attempt("clone3", lambda: sc(435, 0, 0))"#).ok();
+    let run = s
+        .py(SANDBOX, r#"attempt("clone3", lambda: sc(435, 0, 0))"#)
+        .ok();
     assert_denied_with(&run, "clone3", "ENOSYS");
 });
 
@@ -217,10 +327,13 @@ attempt("tiocsti_stdin", lambda: fcntl.ioctl(0, termios.TIOCSTI, b"x"))
 
 both_users!(secrets_absent_from_environ, |who| {
     let s = Sbx::new(who);
-    let mut cmd = s.py_cmd(SANDBOX, r#"
+    let mut cmd = s.py_cmd(
+        SANDBOX,
+        r#"
 print("KEYS", sorted(os.environ))
 attempt("parent_environ", lambda: open(f"/proc/{os.getppid()}/environ", "rb").read())
-"#);
+"#,
+    );
     for (k, v) in [
         ("AWS_SECRET_ACCESS_KEY", "aws-secret"),
         ("AWS_ACCESS_KEY_ID", "aws-id"),
@@ -234,7 +347,14 @@ attempt("parent_environ", lambda: open(f"/proc/{os.getppid()}/environ", "rb").re
     }
     let run = crate::support::Run::of(cmd).ok();
     let keys = run.stdout.lines().find(|l| l.starts_with("KEYS")).unwrap();
-    for secret in ["AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "GITHUB_TOKEN", "NPM_TOKEN", "DB_PASSWORD", "SSH_AUTH_SOCK"] {
+    for secret in [
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "GITHUB_TOKEN",
+        "NPM_TOKEN",
+        "DB_PASSWORD",
+        "SSH_AUTH_SOCK",
+    ] {
         assert!(!keys.contains(secret), "{secret} leaked: {keys}");
     }
     assert!(keys.contains("KEEP_ME"), "{keys}");
@@ -248,28 +368,55 @@ both_users!(signals_to_host_processes_denied, |who| {
     victim.arg("30");
     let mut victim = victim.spawn().unwrap();
     let pid = victim.id();
-    let run = s.py(SANDBOX, &format!(r#"
+    let run = s
+        .py(
+            SANDBOX,
+            &format!(
+                r#"
 attempt("kill_host", lambda: os.kill({pid}, signal.SIGTERM))
 attempt("kill_parent", lambda: os.kill(os.getppid(), signal.SIGTERM))
-"#)).ok();
+"#
+            ),
+        )
+        .ok();
     assert_denied(&run, &["kill_host", "kill_parent"]);
     std::thread::sleep(std::time::Duration::from_millis(100));
-    assert!(victim.try_wait().unwrap().is_none(), "the host process was killed");
+    assert!(
+        victim.try_wait().unwrap().is_none(),
+        "the host process was killed"
+    );
     victim.kill().unwrap();
     let _ = victim.wait();
 });
 
 both_users!(no_privileges_left, |who| {
     let s = Sbx::new(who);
-    let run = s.sh(SANDBOX, "grep -E '^(NoNewPrivs|CapEff|CapPrm|CapBnd|CapAmb|Seccomp):' /proc/self/status").ok();
-    for line in ["NoNewPrivs:\t1", "CapEff:\t0000000000000000", "CapPrm:\t0000000000000000", "CapBnd:\t0000000000000000", "CapAmb:\t0000000000000000", "Seccomp:\t2"] {
-        assert!(run.stdout.contains(line), "missing {line:?}:\n{}", run.stdout);
+    let run = s
+        .sh(
+            SANDBOX,
+            "grep -E '^(NoNewPrivs|CapEff|CapPrm|CapBnd|CapAmb|Seccomp):' /proc/self/status",
+        )
+        .ok();
+    for line in [
+        "NoNewPrivs:\t1",
+        "CapEff:\t0000000000000000",
+        "CapPrm:\t0000000000000000",
+        "CapBnd:\t0000000000000000",
+        "CapAmb:\t0000000000000000",
+        "Seccomp:\t2",
+    ] {
+        assert!(
+            run.stdout.contains(line),
+            "missing {line:?}:\n{}",
+            run.stdout
+        );
     }
 });
 
 both_users!(batch_runs_get_a_new_session, |who| {
     let s = Sbx::new(who);
-    let run = s.py(SANDBOX, "print('SESSION', os.getsid(0) == os.getpid())").ok();
+    let run = s
+        .py(SANDBOX, "print('SESSION', os.getsid(0) == os.getpid())")
+        .ok();
     assert!(run.stdout.contains("SESSION True"), "{}", run.stdout);
 });
-

@@ -28,7 +28,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     };
     let settings = sandbox::decide(Some(&args.sandbox), project, &ctx.layout, &ctx.cwd)?;
     let Some((program, rest)) = args.command.split_first() else {
-        return Err(Error::msg("no command given", Some("write it after `--`".into())));
+        return Err(Error::msg(
+            "no command given",
+            Some("write it after `--`".into()),
+        ));
     };
     let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     if let Some(settings) = settings {
@@ -39,7 +42,11 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         return Ok(code);
     }
     let err = std::process::Command::new(program).args(rest).exec();
-    let code = if err.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
+    let code = if err.kind() == std::io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    };
     Err(Error::Other {
         message: format!("cannot run {}: {err}", program.to_string_lossy()),
         hint: None,

@@ -37,11 +37,17 @@ pub fn is_secret(name: &str) -> bool {
     SECRET_NAMES.contains(&upper.as_str())
         || SECRET_SUFFIXES.iter().any(|s| upper.ends_with(s))
         || SECRET_PREFIXES.iter().any(|p| upper.starts_with(p))
-        || (upper.starts_with("GITHUB_") && ["TOKEN", "SECRET", "KEY", "PAT"].iter().any(|w| upper.contains(w)))
+        || (upper.starts_with("GITHUB_")
+            && ["TOKEN", "SECRET", "KEY", "PAT"]
+                .iter()
+                .any(|w| upper.contains(w)))
 }
 
 /// `env` without the secrets not named in `allow`; returns the kept pairs and the dropped names.
-pub fn filter(env: &[(OsString, OsString)], allow: &[String]) -> (Vec<(OsString, OsString)>, Vec<String>) {
+pub fn filter(
+    env: &[(OsString, OsString)],
+    allow: &[String],
+) -> (Vec<(OsString, OsString)>, Vec<String>) {
     let mut kept = Vec::with_capacity(env.len());
     let mut dropped = Vec::new();
     for (key, value) in env {
@@ -62,8 +68,15 @@ mod tests {
     #[test]
     fn credentials_are_secret() {
         for name in [
-            "GITHUB_TOKEN", "NPM_TOKEN", "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "OPENAI_API_KEY",
-            "DB_PASSWORD", "client_secret", "SSH_AUTH_SOCK", "GOOGLE_APPLICATION_CREDENTIALS",
+            "GITHUB_TOKEN",
+            "NPM_TOKEN",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_PROFILE",
+            "OPENAI_API_KEY",
+            "DB_PASSWORD",
+            "client_secret",
+            "SSH_AUTH_SOCK",
+            "GOOGLE_APPLICATION_CREDENTIALS",
         ] {
             assert!(is_secret(name), "{name}");
         }
@@ -71,7 +84,15 @@ mod tests {
 
     #[test]
     fn ordinary_names_are_kept() {
-        for name in ["PATH", "HOME", "LANG", "GITHUB_ACTIONS", "GITHUB_WORKSPACE", "KEYBOARD", "TERM"] {
+        for name in [
+            "PATH",
+            "HOME",
+            "LANG",
+            "GITHUB_ACTIONS",
+            "GITHUB_WORKSPACE",
+            "KEYBOARD",
+            "TERM",
+        ] {
             assert!(!is_secret(name), "{name}");
         }
     }

@@ -42,7 +42,9 @@ pub fn missing(abi: i32) -> Vec<String> {
         return out;
     }
     if abi < 3 {
-        out.push(format!("Landlock truncate control (kernel ABI {abi}, needs 3: Linux 6.2)"));
+        out.push(format!(
+            "Landlock truncate control (kernel ABI {abi}, needs 3: Linux 6.2)"
+        ));
     }
     if abi < 6 {
         out.push(format!(
@@ -125,7 +127,11 @@ pub fn build(roots: &Roots) -> Result<RulesetCreated, SandboxError> {
             let Ok(fd) = PathFd::new(path) else {
                 continue;
             };
-            let access = if meta.is_dir() { access } else { file_only(access) };
+            let access = if meta.is_dir() {
+                access
+            } else {
+                file_only(access)
+            };
             ruleset = ruleset
                 .add_rule(PathBeneath::new(fd, access))
                 .map_err(err)?;
@@ -149,7 +155,10 @@ mod tests {
         assert!(got.contains(&root.join("work")));
         assert!(got.contains(&root.join("envm")));
         assert!(got.contains(&PathBuf::from("/usr")));
-        assert!(!got.iter().any(|p| root.join("home").starts_with(p)), "{got:?}");
+        assert!(
+            !got.iter().any(|p| root.join("home").starts_with(p)),
+            "{got:?}"
+        );
     }
 
     #[test]

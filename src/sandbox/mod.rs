@@ -90,7 +90,10 @@ pub enum SandboxError {
     #[error("the sandbox cannot be fully enforced on this host; missing: {}", .missing.join("; "))]
     Unavailable { missing: Vec<String> },
     #[error("{} widens the sandbox but is not trusted: {}", .file.display(), .widening.join(", "))]
-    Untrusted { file: PathBuf, widening: Vec<String> },
+    Untrusted {
+        file: PathBuf,
+        widening: Vec<String>,
+    },
     #[error("{}:{line}: {message}", .file.display())]
     Config {
         file: PathBuf,
@@ -109,7 +112,7 @@ pub enum SandboxError {
         #[source]
         source: std::io::Error,
     },
-    #[error("refusing to sandbox with {} as the project folder: it would make your whole home writable", .dir.display())]
+    #[error("refusing to sandbox with {} as the project folder: it is / or holds your home folder, which would all become writable", .dir.display())]
     ProjectIsHome { dir: PathBuf },
     #[error("--allow-net, --allow-read, --allow-write and --allow-env need --sandbox")]
     AllowWithoutSandbox,

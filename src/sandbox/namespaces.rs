@@ -148,7 +148,13 @@ pub fn probe_user_namespaces() -> Result<(), String> {
     unsafe { libc::waitpid(pid, &mut status, 0) };
     match libc::WEXITSTATUS(status) {
         0 => Ok(()),
-        201 => Err("a user namespace was created but mapping ids into it was refused (AppArmor or an LSM)".into()),
-        e => Err(format!("unshare refused: {}", std::io::Error::from_raw_os_error(e))),
+        201 => Err(
+            "a user namespace was created but mapping ids into it was refused (AppArmor or an LSM)"
+                .into(),
+        ),
+        e => Err(format!(
+            "unshare refused: {}",
+            std::io::Error::from_raw_os_error(e)
+        )),
     }
 }

@@ -143,9 +143,10 @@ pub fn project_policy(project_file: &Path) -> Result<Option<ProjectSandbox>, San
         ("allow_write", &table.allow_write, &mut settings.allow_write),
     ] {
         for raw in list {
-            let path = project.join(raw).canonicalize().map_err(|e| {
-                config_error(line, format!("{key}: `{raw}` cannot be opened: {e}"))
-            })?;
+            let path = project
+                .join(raw)
+                .canonicalize()
+                .map_err(|e| config_error(line, format!("{key}: `{raw}` cannot be opened: {e}")))?;
             if !path.starts_with(&project) {
                 widening.push(format!("{key} {} (outside the project)", path.display()));
             }
@@ -221,9 +222,11 @@ pub fn decide(
 /// holding a pin file, else `cwd`. Folders at or above `home` are never chosen (a pin file
 /// in the home folder does not make the whole home the project).
 pub fn project_dir(cwd: &Path, home: Option<&Path>) -> PathBuf {
-    let names = crate::pins::PROJECT_FILES
-        .iter()
-        .chain(crate::tool::Tool::ALL.iter().flat_map(|t| t.own_pin_files().iter()));
+    let names = crate::pins::PROJECT_FILES.iter().chain(
+        crate::tool::Tool::ALL
+            .iter()
+            .flat_map(|t| t.own_pin_files().iter()),
+    );
     let names: Vec<&str> = names.copied().collect();
     cwd.ancestors()
         .take_while(|dir| home.is_none_or(|h| !h.starts_with(dir)))
@@ -236,7 +239,12 @@ pub fn project_dir(cwd: &Path, home: Option<&Path>) -> PathBuf {
 mod tests {
     use super::*;
 
-    fn project(text: &str) -> (tempfile::TempDir, Result<Option<ProjectSandbox>, SandboxError>) {
+    fn project(
+        text: &str,
+    ) -> (
+        tempfile::TempDir,
+        Result<Option<ProjectSandbox>, SandboxError>,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("envm.toml");
         std::fs::write(&file, text).unwrap();

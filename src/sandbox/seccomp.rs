@@ -53,6 +53,10 @@ const DENIED: &[libc::c_long] = &[
     libc::SYS_delete_module,
 ];
 
+/// Terminal injection ioctls (same numbers on x86_64 and aarch64).
+const TIOCSTI: u64 = 0x5412;
+const TIOCLINUX: u64 = 0x541C;
+
 const NAMESPACE_FLAGS: [libc::c_int; 8] = [
     libc::CLONE_NEWNS,
     libc::CLONE_NEWCGROUP,
@@ -64,7 +68,12 @@ const NAMESPACE_FLAGS: [libc::c_int; 8] = [
     0x80, // CLONE_NEWTIME
 ];
 
-fn cond(arg: u8, len: SeccompCmpArgLen, op: SeccompCmpOp, value: u64) -> Result<SeccompCondition, SandboxError> {
+fn cond(
+    arg: u8,
+    len: SeccompCmpArgLen,
+    op: SeccompCmpOp,
+    value: u64,
+) -> Result<SeccompCondition, SandboxError> {
     SeccompCondition::new(arg, len, op, value).map_err(|e| SandboxError::Seccomp(e.to_string()))
 }
 
@@ -83,21 +92,36 @@ pub fn build(no_network: bool) -> Result<BpfProgram, SandboxError> {
     let mut clone_rules = Vec::new();
     for flag in NAMESPACE_FLAGS {
         let flag = flag as u64;
-        clone_rules.push(rule(vec![cond(0, Qword, SeccompCmpOp::MaskedEq(flag), flag)?])?);
+        clone_rules.push(rule(vec![cond(
+            0,
+            Qword,
+            SeccompCmpOp::MaskedEq(flag),
+            flag,
+        )?])?);
     }
     rules.insert(libc::SYS_clone, clone_rules);
     // ioctl(fd, TIOCSTI | TIOCLINUX): the kernel only looks at the low 32 bits of the request.
     rules.insert(
         libc::SYS_ioctl,
         vec![
-            rule(vec![cond(1, Dword, SeccompCmpOp::Eq, libc::TIOCSTI as u64)?])?,
-            rule(vec![cond(1, Dword, SeccompCmpOp::Eq, libc::TIOCLINUX as u64)?])?,
+            rule(vec![cond(1, Dword, SeccompCmpOp::Eq, TIOCSTI)?])?,
+            rule(vec![cond(1, Dword, SeccompCmpOp::Eq, TIOCLINUX)?])?,
         ],
     );
     let socket_rule = if no_network {
-        rule(vec![cond(0, Dword, SeccompCmpOp::Ne, libc::AF_UNIX as u64)?])?
+        rule(vec![cond(
+            0,
+            Dword,
+            SeccompCmpOp::Ne,
+            libc::AF_UNIX as u64,
+        )?])?
     } else {
-        rule(vec![cond(0, Dword, SeccompCmpOp::Eq, libc::AF_VSOCK as u64)?])?
+        rule(vec![cond(
+            0,
+            Dword,
+            SeccompCmpOp::Eq,
+            libc::AF_VSOCK as u64,
+        )?])?
     };
     rules.insert(libc::SYS_socket, vec![socket_rule]);
     let filter = SeccompFilter::new(

@@ -150,18 +150,17 @@ impl Plan {
                 missing.join("; ")
             );
         }
-        let project = project_dir
-            .canonicalize()
-            .map_err(io_err(format!("cannot open project folder {}", project_dir.display())))?;
+        let project = project_dir.canonicalize().map_err(io_err(format!(
+            "cannot open project folder {}",
+            project_dir.display()
+        )))?;
         let home = env
             .iter()
             .find(|(k, _)| k == "HOME")
             .map(|(_, v)| PathBuf::from(v))
             .and_then(|h| h.canonicalize().ok())
             .filter(|h| h.parent().is_some());
-        if let Some(home) = &home
-            && home.starts_with(&project)
-        {
+        if project.parent().is_none() || home.as_ref().is_some_and(|h| h.starts_with(&project)) {
             return Err(SandboxError::ProjectIsHome { dir: project });
         }
         let tmp = tempfile::Builder::new()
@@ -178,10 +177,15 @@ impl Plan {
         for key in ["TMPDIR", "TMP", "TEMP"] {
             env.push((key.into(), tmp_path.clone().into_os_string()));
         }
-        let path_var = env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.as_os_str());
-        let resolved = find_program(program, path_var, &project_dir_cwd(&project))
-            .ok_or_else(|| SandboxError::CommandNotFound {
-                program: program.to_os_string(),
+        let path_var = env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.as_os_str());
+        let resolved =
+            find_program(program, path_var, &project_dir_cwd(&project)).ok_or_else(|| {
+                SandboxError::CommandNotFound {
+                    program: program.to_os_string(),
+                }
             })?;
 
         let mut roots = Roots {
@@ -274,7 +278,10 @@ impl Plan {
 
     fn spawn_once(&self) -> Result<Spawned, SandboxError> {
         let ruleset = match &self.ruleset {
-            Some(r) => Some(r.try_clone().map_err(io_err("cannot duplicate the Landlock ruleset"))?),
+            Some(r) => Some(
+                r.try_clone()
+                    .map_err(io_err("cannot duplicate the Landlock ruleset"))?,
+            ),
             None => None,
         };
         let (read_fd, write_fd) = pipe()?;
@@ -366,7 +373,10 @@ impl Plan {
         if let Err((step, e)) = namespaces::drop_capabilities(self.last_cap, self.root) {
             fail(step, e);
         }
-        let no_core = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let no_core = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         // SAFETY: setrlimit with a valid struct.
         unsafe { libc::setrlimit(libc::RLIMIT_CORE, &no_core) };
         if rustix::thread::set_no_new_privs(true).is_err() {
@@ -409,7 +419,9 @@ fn project_dir_cwd(project: &Path) -> PathBuf {
 }
 
 fn errno_now() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
 }
 
 /// Null-terminated pointer array over `strings` (which must outlive its use).

@@ -56,11 +56,17 @@ impl Sbx {
         let outside = env.root().join("outside");
         write_file(&outside.join("existing.txt"), "original\n");
         write_file(&env.home.join(".ssh/id_ed25519"), "PRIVATE KEY\n");
-        write_file(&env.home.join(".aws/credentials"), "[default]\naws_secret_access_key=x\n");
+        write_file(
+            &env.home.join(".aws/credentials"),
+            "[default]\naws_secret_access_key=x\n",
+        );
         write_file(&env.work.join("a.txt"), "project file\n");
         let sbx = Sbx { env, who, outside };
         if who == Who::Unprivileged && is_root() {
-            let known = Command::new("id").arg(SANDBOX_USER).output().expect("run id");
+            let known = Command::new("id")
+                .arg(SANDBOX_USER)
+                .output()
+                .expect("run id");
             assert!(
                 known.status.success(),
                 "user `{SANDBOX_USER}` does not exist: run `bash .ci/deps` (as root) to create it"
@@ -138,7 +144,12 @@ pub fn assert_denied(run: &Run, names: &[&str]) {
             .stdout
             .lines()
             .find(|l| l.split_whitespace().next() == Some(name))
-            .unwrap_or_else(|| panic!("no result for {name}\nstdout:\n{}\nstderr:\n{}", run.stdout, run.stderr));
+            .unwrap_or_else(|| {
+                panic!(
+                    "no result for {name}\nstdout:\n{}\nstderr:\n{}",
+                    run.stdout, run.stderr
+                )
+            });
         assert!(
             line.starts_with(&format!("{name} DENIED")),
             "{name} was not denied: {line}\nstdout:\n{}\nstderr:\n{}",
@@ -153,7 +164,9 @@ pub fn assert_denied(run: &Run, names: &[&str]) {
 pub fn assert_denied_with(run: &Run, name: &str, errno: &str) {
     assert_denied(run, &[name]);
     assert!(
-        run.stdout.lines().any(|l| l == format!("{name} DENIED {errno}")),
+        run.stdout
+            .lines()
+            .any(|l| l == format!("{name} DENIED {errno}")),
         "{name} not denied with {errno}\nstdout:\n{}",
         run.stdout
     );
