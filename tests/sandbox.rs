@@ -14,10 +14,8 @@ const SANDBOX: &[&str] = &["--sandbox"];
 
 both_users!(writes_inside_project_and_private_tmp, |who| {
     let s = Sbx::new(who);
-    let run = s
-        .py(
-            SANDBOX,
-            r#"
+    let run = s.probe(
+        r#"
 open("new.txt", "w").write("made inside\n")
 os.makedirs("build/out")
 os.rename("new.txt", "build/out/moved.txt")
@@ -28,8 +26,7 @@ print("TMP", tmp)
 attempt("shared_tmp", lambda: open("/tmp/envm-shared-" + str(os.getpid()), "w"))
 attempt("dev_null", lambda: open("/dev/null", "w").write("x"))
 "#,
-        )
-        .ok();
+    );
     assert_eq!(
         std::fs::read_to_string(s.project().join("build/out/moved.txt")).unwrap(),
         "made inside\n"
@@ -50,17 +47,7 @@ attempt("dev_null", lambda: open("/dev/null", "w").write("x"))
 
 both_users!(toolchain_runs, |who| {
     let s = Sbx::new(who);
-    let node = s
-        .env
-        .fake_install("node", "22.11.0", &["node"], None)
-        .join("bin/node");
-    if who == Who::Unprivileged && is_root() {
-        std::process::Command::new("chown")
-            .args(["-R", SANDBOX_USER])
-            .arg(s.env.root())
-            .status()
-            .unwrap();
-    }
+    let node = s.fake_node();
     let run = Run::of(s.envm(&[
         "exec",
         "--sandbox",
@@ -105,16 +92,13 @@ both_users!(allow_net_reaches_host_server, |who| {
 
 both_users!(loopback_inside_the_sandbox_works, |who| {
     let s = Sbx::new(who);
-    let run = s
-        .py(
-            SANDBOX,
-            r#"
+    let run = s.probe(
+        r#"
 srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
 c = socket.create_connection(srv.getsockname(), timeout=3)
 conn, _ = srv.accept(); conn.sendall(b"ok"); print("LOOP", c.recv(2))
 "#,
-        )
-        .ok();
+    );
     assert!(run.stdout.contains("LOOP b'ok'"), "{}", run.stdout);
 });
 
@@ -183,17 +167,7 @@ both_users!(exit_codes_and_signals_pass_through, |who| {
 
 both_users!(signals_are_forwarded, |who| {
     let s = Sbx::new(who);
-    let mut child = s
-        .envm(&[
-            "exec",
-            "--sandbox",
-            "--",
-            "/bin/sh",
-            "-c",
-            "echo started > started; exec sleep 30",
-        ])
-        .spawn()
-        .unwrap();
+    let mut child = spawn_sandboxed_sh(&s, "echo started > started; exec sleep 30");
     wait_for(&s.project().join("started"));
     let start = Instant::now();
     // SAFETY: signalling the envm process this test started.
@@ -205,17 +179,7 @@ both_users!(signals_are_forwarded, |who| {
 
 both_users!(sandbox_dies_with_envm, |who| {
     let s = Sbx::new(who);
-    let mut child = s
-        .envm(&[
-            "exec",
-            "--sandbox",
-            "--",
-            "/bin/sh",
-            "-c",
-            "echo $$ > pid; exec sleep 30",
-        ])
-        .spawn()
-        .unwrap();
+    let mut child = spawn_sandboxed_sh(&s, "echo $$ > pid; exec sleep 30");
     let pid: i32 = read_when_ready(&s.project().join("pid"))
         .trim()
         .parse()
@@ -232,6 +196,13 @@ both_users!(sandbox_dies_with_envm, |who| {
         std::thread::sleep(Duration::from_millis(20));
     }
 });
+
+/// `envm exec --sandbox -- /bin/sh -c SCRIPT`, started in the background.
+fn spawn_sandboxed_sh(s: &Sbx, script: &str) -> std::process::Child {
+    s.envm(&["exec", "--sandbox", "--", "/bin/sh", "-c", script])
+        .spawn()
+        .unwrap()
+}
 
 fn wait_for(path: &std::path::Path) {
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -16,11 +16,8 @@ const SANDBOX: &[&str] = &["--sandbox"];
 both_users!(create_and_overwrite_outside_denied, |who| {
     let s = Sbx::new(who);
     let out = s.outside.display();
-    let run = s
-        .py(
-            SANDBOX,
-            &format!(
-                r#"
+    let run = s.probe(&format!(
+        r#"
 attempt("create", lambda: open("{out}/new.txt", "w"))
 attempt("overwrite", lambda: open("{out}/existing.txt", "w"))
 attempt("append", lambda: open("{out}/existing.txt", "a"))
@@ -28,9 +25,7 @@ attempt("mkdir", lambda: os.mkdir("{out}/d"))
 attempt("unlink", lambda: os.unlink("{out}/existing.txt"))
 attempt("mkfifo", lambda: os.mkfifo("{out}/fifo"))
 "#
-            ),
-        )
-        .ok();
+    ));
     assert_denied(
         &run,
         &["create", "overwrite", "append", "mkdir", "unlink", "mkfifo"],
@@ -45,18 +40,13 @@ attempt("mkfifo", lambda: os.mkfifo("{out}/fifo"))
 both_users!(rename_and_link_across_boundary_denied, |who| {
     let s = Sbx::new(who);
     let (out, proj) = (s.outside.display(), s.project().display());
-    let run = s
-        .py(
-            SANDBOX,
-            &format!(
-                r#"
+    let run = s.probe(&format!(
+        r#"
 attempt("rename_out", lambda: os.rename("{proj}/a.txt", "{out}/a.txt"))
 attempt("rename_in", lambda: os.rename("{out}/existing.txt", "{proj}/stolen.txt"))
 attempt("link_in", lambda: os.link("{out}/existing.txt", "{proj}/hard.txt"))
 "#
-            ),
-        )
-        .ok();
+    ));
     assert_denied(&run, &["rename_out", "rename_in", "link_in"]);
     assert!(s.project().join("a.txt").exists());
     assert!(!s.project().join("hard.txt").exists());
@@ -68,11 +58,8 @@ both_users!(symlink_tricks_denied, |who| {
     std::os::unix::fs::symlink(s.env.home.join(".ssh/id_ed25519"), s.project().join("key"))
         .unwrap();
     let (out, proj) = (s.outside.display(), s.project().display());
-    let run = s
-        .py(
-            SANDBOX,
-            &format!(
-                r#"
+    let run = s.probe(&format!(
+        r#"
 attempt("through_dir_link", lambda: open("{proj}/escape/new.txt", "w"))
 os.symlink("{out}/existing.txt", "{proj}/made_inside")
 attempt("through_new_link", lambda: open("{proj}/made_inside", "w"))
@@ -80,9 +67,7 @@ attempt("read_key_link", lambda: open("{proj}/key").read())
 os.symlink("{out}/missing.txt", "{proj}/dangling")
 attempt("create_via_dangling", lambda: open("{proj}/dangling", "w"))
 "#
-            ),
-        )
-        .ok();
+    ));
     assert_denied(
         &run,
         &[
@@ -99,19 +84,14 @@ attempt("create_via_dangling", lambda: open("{proj}/dangling", "w"))
 both_users!(proc_fd_and_truncate_tricks_denied, |who| {
     let s = Sbx::new(who);
     let out = s.outside.display();
-    let run = s
-        .py(
-            SANDBOX,
-            &format!(
-                r#"
+    let run = s.probe(&format!(
+        r#"
 fd = os.open("{out}/existing.txt", os.O_RDONLY)
 attempt("reopen_proc_fd", lambda: os.open(f"/proc/self/fd/{{fd}}", os.O_WRONLY))
 attempt("truncate", lambda: os.truncate("{out}/existing.txt", 0))
 attempt("parent_cwd", lambda: os.readlink(f"/proc/{{os.getppid()}}/cwd"))
 "#
-            ),
-        )
-        .ok();
+    ));
     assert_denied(&run, &["reopen_proc_fd", "truncate", "parent_cwd"]);
     assert_eq!(
         std::fs::read_to_string(s.outside.join("existing.txt")).unwrap(),
@@ -121,20 +101,8 @@ attempt("parent_cwd", lambda: os.readlink(f"/proc/{{os.getppid()}}/cwd"))
 
 both_users!(envm_own_files_are_read_only, |who| {
     let s = Sbx::new(who);
-    let bin = s
-        .env
-        .fake_install("node", "22.11.0", &["node"], None)
-        .join("bin/node");
+    let bin = s.fake_node();
     let shims = s.env.shims_dir();
-    std::fs::create_dir_all(&shims).unwrap();
-    if who == Who::Unprivileged && is_root() {
-        // fake_install ran after the chown in Sbx::new.
-        std::process::Command::new("chown")
-            .args(["-R", SANDBOX_USER])
-            .arg(s.env.root())
-            .status()
-            .unwrap();
-    }
     let run = s
         .py(
             SANDBOX,
@@ -154,18 +122,13 @@ attempt("plant_shim", lambda: open("{}/npm", "w"))
 both_users!(home_secrets_unreadable, |who| {
     let s = Sbx::new(who);
     let home = s.env.home.display();
-    let run = s
-        .py(
-            SANDBOX,
-            &format!(
-                r#"
+    let run = s.probe(&format!(
+        r#"
 attempt("ssh_key", lambda: open("{home}/.ssh/id_ed25519").read())
 attempt("aws_credentials", lambda: open("{home}/.aws/credentials").read())
 attempt("list_home", lambda: os.listdir("{home}"))
 "#
-            ),
-        )
-        .ok();
+    ));
     assert_denied(&run, &["ssh_key", "aws_credentials", "list_home"]);
     assert!(!run.stdout.contains("PRIVATE KEY"));
 });
@@ -193,11 +156,8 @@ both_users!(tcp_to_host_loopback_denied, |who| {
     let s = Sbx::new(who);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let run = s
-        .py(
-            SANDBOX,
-            &format!(
-                r#"
+    let run = s.probe(&format!(
+        r#"
 attempt("tcp_host", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=3))
 attempt("tcp_internet", lambda: socket.create_connection(("1.1.1.1", 80), timeout=3))
 def udp():
@@ -206,9 +166,7 @@ def udp():
     u.connect(("8.8.8.8", 53))
 attempt("udp_out", udp)
 "#
-            ),
-        )
-        .ok();
+    ));
     assert_denied(&run, &["tcp_host", "tcp_internet", "udp_out"]);
     listener.set_nonblocking(true).unwrap();
     assert!(
@@ -222,19 +180,14 @@ both_users!(abstract_unix_socket_denied, |who| {
     let name = format!("envm-test-{}-{:?}", std::process::id(), who);
     let listener =
         UnixListener::bind_addr(&SocketAddr::from_abstract_name(name.as_bytes()).unwrap()).unwrap();
-    let run = s
-        .py(
-            SANDBOX,
-            &format!(
-                r#"
+    let run = s.probe(&format!(
+        r#"
 def go():
     u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     u.connect(b"\0{name}")
 attempt("abstract_unix", go)
 "#
-            ),
-        )
-        .ok();
+    ));
     assert_denied(&run, &["abstract_unix"]);
     listener.set_nonblocking(true).unwrap();
     assert!(listener.accept().is_err());
@@ -242,7 +195,7 @@ attempt("abstract_unix", go)
 
 both_users!(ptrace_and_process_vm_denied, |who| {
     let s = Sbx::new(who);
-    let run = s.py(SANDBOX, r#"
+    let run = s.probe(r#"
 pid = os.fork()
 if pid == 0:
     import time; time.sleep(5); os._exit(0)
@@ -251,17 +204,15 @@ buf = ctypes.create_string_buffer(8)
 iov = (ctypes.c_void_p * 2)(ctypes.addressof(buf), 8)
 attempt("process_vm_readv", lambda: sc(310, pid, ctypes.addressof(iov), 1, ctypes.addressof(iov), 1, 0))
 os.kill(pid, 9)
-"#).ok();
+"#);
     assert_denied_with(&run, "ptrace_sibling", "EPERM");
     assert_denied_with(&run, "process_vm_readv", "EPERM");
 });
 
 both_users!(namespaces_and_mounts_denied, |who| {
     let s = Sbx::new(who);
-    let run = s
-        .py(
-            SANDBOX,
-            r#"
+    let run = s.probe(
+        r#"
 attempt("unshare_user", lambda: check(libc.unshare(0x10000000)))
 attempt("unshare_net", lambda: check(libc.unshare(0x40000000)))
 attempt("clone_newuser", lambda: sc(56, 0x10000000 | 17, 0, 0, 0, 0))
@@ -279,8 +230,7 @@ attempt("init_module", lambda: sc(175, 0, 0, 0))
 attempt("kexec_load", lambda: sc(246, 0, 0, 0, 0))
 attempt("vsock", lambda: socket.socket(40, socket.SOCK_STREAM))
 "#,
-        )
-        .ok();
+    );
     for name in [
         "unshare_user",
         "unshare_net",
@@ -305,21 +255,19 @@ attempt("vsock", lambda: socket.socket(40, socket.SOCK_STREAM))
 
 both_users!(clone3_is_unavailable, |who| {
     let s = Sbx::new(who);
-    let run = s
-        .py(SANDBOX, r#"attempt("clone3", lambda: sc(435, 0, 0))"#)
-        .ok();
+    let run = s.probe(r#"attempt("clone3", lambda: sc(435, 0, 0))"#);
     assert_denied_with(&run, "clone3", "ENOSYS");
 });
 
 both_users!(tiocsti_denied_including_high_bits, |who| {
     let s = Sbx::new(who);
-    let run = s.py(SANDBOX, r#"
+    let run = s.probe(r#"
 import fcntl, termios
 master, slave = os.openpty()
 attempt("tiocsti", lambda: fcntl.ioctl(slave, termios.TIOCSTI, b"x"))
 attempt("tiocsti_high_bits", lambda: sc(16, slave, termios.TIOCSTI | (1 << 32), ctypes.addressof(ctypes.create_string_buffer(b"x"))))
 attempt("tiocsti_stdin", lambda: fcntl.ioctl(0, termios.TIOCSTI, b"x"))
-"#).ok();
+"#);
     for name in ["tiocsti", "tiocsti_high_bits", "tiocsti_stdin"] {
         assert_denied_with(&run, name, "EPERM");
     }
@@ -368,17 +316,12 @@ both_users!(signals_to_host_processes_denied, |who| {
     victim.arg("30");
     let mut victim = victim.spawn().unwrap();
     let pid = victim.id();
-    let run = s
-        .py(
-            SANDBOX,
-            &format!(
-                r#"
+    let run = s.probe(&format!(
+        r#"
 attempt("kill_host", lambda: os.kill({pid}, signal.SIGTERM))
 attempt("kill_parent", lambda: os.kill(os.getppid(), signal.SIGTERM))
 "#
-            ),
-        )
-        .ok();
+    ));
     assert_denied(&run, &["kill_host", "kill_parent"]);
     std::thread::sleep(std::time::Duration::from_millis(100));
     assert!(
@@ -415,8 +358,6 @@ both_users!(no_privileges_left, |who| {
 
 both_users!(batch_runs_get_a_new_session, |who| {
     let s = Sbx::new(who);
-    let run = s
-        .py(SANDBOX, "print('SESSION', os.getsid(0) == os.getpid())")
-        .ok();
+    let run = s.probe("print('SESSION', os.getsid(0) == os.getpid())");
     assert!(run.stdout.contains("SESSION True"), "{}", run.stdout);
 });

@@ -21,12 +21,11 @@ pub mod seccomp;
 pub mod spawn;
 pub mod trust;
 
-use std::ffi::{OsStr, OsString};
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
+use std::path::PathBuf;
 
 pub use policy::{FsPolicy, ProjectSandbox, Settings, decide, project_dir, project_policy};
-
-use crate::layout::Layout;
+pub use spawn::run_sandboxed;
 
 /// `--sandbox[=POLICY]` and its allowances, shared by `envm exec` (flattened into its args).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -172,19 +171,4 @@ impl SandboxError {
             _ => 1,
         }
     }
-}
-
-/// Runs `program args` with `env` inside the sandbox `settings` describe, the project folder
-/// `project_dir` being its writable root; returns the exit code, or 128+N for signal N.
-/// `program` is looked up on the PATH found in `env` when it has no slash.
-pub fn run_sandboxed(
-    settings: &Settings,
-    layout: &Layout,
-    project_dir: &Path,
-    program: &OsStr,
-    args: &[OsString],
-    env: &[(OsString, OsString)],
-) -> Result<i32, SandboxError> {
-    let plan = spawn::Plan::prepare(settings, layout, project_dir, program, args, env)?;
-    plan.run()
 }

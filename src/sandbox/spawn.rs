@@ -1,4 +1,4 @@
-//! Starting the sandboxed process: [`Plan::prepare`] does everything that allocates (paths,
+//! Starting the sandboxed process: [`run_sandboxed`] does everything that allocates (paths,
 //! Landlock rules, BPF, argv/envp, the private temp dir) in the parent; [`Plan::run`] forks,
 //! applies the layers in the child in a fixed order and execs, while the parent forwards
 //! signals and returns the exit code or 128+signal.
@@ -131,137 +131,142 @@ pub fn missing_layers() -> Vec<String> {
     out
 }
 
-impl Plan {
-    pub fn prepare(
-        settings: &Settings,
-        layout: &Layout,
-        project_dir: &Path,
-        program: &OsStr,
-        args: &[OsString],
-        env: &[(OsString, OsString)],
-    ) -> Result<Plan, SandboxError> {
-        let missing = missing_layers();
-        if !missing.is_empty() {
-            if !settings.best_effort {
-                return Err(SandboxError::Unavailable { missing });
-            }
-            eprintln!(
-                "envm: sandbox (best-effort): NOT enforced on this host: {}",
-                missing.join("; ")
-            );
+/// Runs `program args` with `env` inside the sandbox `settings` describe, the project folder
+/// `project_dir` being its writable root; returns the exit code, or 128+N for signal N.
+/// `program` is looked up on the PATH found in `env` when it has no slash. Everything that
+/// allocates happens here, before the fork.
+pub fn run_sandboxed(
+    settings: &Settings,
+    layout: &Layout,
+    project_dir: &Path,
+    program: &OsStr,
+    args: &[OsString],
+    env: &[(OsString, OsString)],
+) -> Result<i32, SandboxError> {
+    let missing = missing_layers();
+    if !missing.is_empty() {
+        if !settings.best_effort {
+            return Err(SandboxError::Unavailable { missing });
         }
-        let project = project_dir.canonicalize().map_err(io_err(format!(
-            "cannot open project folder {}",
-            project_dir.display()
-        )))?;
-        let home = env
-            .iter()
-            .find(|(k, _)| k == "HOME")
-            .map(|(_, v)| PathBuf::from(v))
-            .and_then(|h| h.canonicalize().ok())
-            .filter(|h| h.parent().is_some());
-        if project.parent().is_none() || home.as_ref().is_some_and(|h| h.starts_with(&project)) {
-            return Err(SandboxError::ProjectIsHome { dir: project });
-        }
-        let tmp = tempfile::Builder::new()
-            .prefix("envm-sandbox-")
-            .tempdir()
-            .map_err(io_err("cannot create the sandbox's private temp dir"))?;
-        let tmp_path = tmp
-            .path()
-            .canonicalize()
-            .map_err(io_err("cannot open the sandbox's private temp dir"))?;
-
-        let (mut env, _dropped) = env_filter::filter(env, &settings.allow_env);
-        env.retain(|(k, _)| !["TMPDIR", "TMP", "TEMP"].contains(&k.to_string_lossy().as_ref()));
-        for key in ["TMPDIR", "TMP", "TEMP"] {
-            env.push((key.into(), tmp_path.clone().into_os_string()));
-        }
-        let path_var = env
-            .iter()
-            .find(|(k, _)| k == "PATH")
-            .map(|(_, v)| v.as_os_str());
-        let resolved =
-            find_program(program, path_var, &project_dir_cwd(&project)).ok_or_else(|| {
-                SandboxError::CommandNotFound {
-                    program: program.to_os_string(),
-                }
-            })?;
-
-        let mut roots = Roots {
-            read: ll::system_except(home.as_deref()),
-            ..Roots::default()
-        };
-        roots.read.extend([
-            project.clone(),
-            layout.data.clone(),
-            layout.config.clone(),
-            resolved.clone(),
-        ]);
-        roots.read.extend(std::env::current_exe().ok());
-        if let (Some(home), Some(path)) = (&home, path_var) {
-            // Toolchains installed in the home folder and put on PATH stay usable.
-            roots
-                .read
-                .extend(std::env::split_paths(path).filter(|d| d.starts_with(home) && d != home));
-        }
-        roots.read.extend(settings.allow_read.iter().cloned());
-        if settings.fs == FsPolicy::WorkspaceWrite {
-            roots.write.push(project.clone());
-            if let Some(home) = &home {
-                roots.write.extend(tool_caches(home, &env));
-            }
-        }
-        roots.write.push(tmp_path);
-        roots.write.extend(settings.allow_write.iter().cloned());
-        roots.devices = ll::DEVICES.iter().map(PathBuf::from).collect();
-        let ruleset = if ll::kernel_abi() >= 1 {
-            Some(ll::build(&roots)?)
-        } else {
-            None
-        };
-
-        let no_network = !settings.allow_net;
-        let filter = seccomp::build(false)?;
-        let fallback_filter = if no_network {
-            seccomp::build(true)?
-        } else {
-            filter.clone()
-        };
-        let mut argv = vec![cstring(program.as_bytes())?];
-        for a in args {
-            argv.push(cstring(a.as_bytes())?);
-        }
-        let mut envp = Vec::with_capacity(env.len());
-        for (k, v) in &env {
-            let mut kv = k.as_bytes().to_vec();
-            kv.push(b'=');
-            kv.extend_from_slice(v.as_bytes());
-            envp.push(cstring(&kv)?);
-        }
-        // SAFETY: isatty only inspects fd 0.
-        let interactive = unsafe { libc::isatty(0) } == 1;
-        Ok(Plan {
-            c_program: cstring(resolved.as_os_str().as_bytes())?,
-            program: resolved,
-            argv_ptrs: pointers(&argv),
-            envp_ptrs: pointers(&envp),
-            _argv: argv,
-            _envp: envp,
-            ruleset,
-            filter,
-            fallback_filter,
-            maps: IdMaps::current(),
-            no_network,
-            use_userns: true,
-            best_effort: settings.best_effort,
-            new_session: !interactive,
-            last_cap: namespaces::last_cap(),
-            root: rustix::process::geteuid().is_root(),
-            _tmp: tmp,
-        })
+        eprintln!(
+            "envm: sandbox (best-effort): NOT enforced on this host: {}",
+            missing.join("; ")
+        );
     }
+    let project = project_dir.canonicalize().map_err(io_err(format!(
+        "cannot open project folder {}",
+        project_dir.display()
+    )))?;
+    let home = env
+        .iter()
+        .find(|(k, _)| k == "HOME")
+        .map(|(_, v)| PathBuf::from(v))
+        .and_then(|h| h.canonicalize().ok())
+        .filter(|h| h.parent().is_some());
+    if project.parent().is_none() || home.as_ref().is_some_and(|h| h.starts_with(&project)) {
+        return Err(SandboxError::ProjectIsHome { dir: project });
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("envm-sandbox-")
+        .tempdir()
+        .map_err(io_err("cannot create the sandbox's private temp dir"))?;
+    let tmp_path = tmp
+        .path()
+        .canonicalize()
+        .map_err(io_err("cannot open the sandbox's private temp dir"))?;
 
+    let (mut env, _dropped) = env_filter::filter(env, &settings.allow_env);
+    env.retain(|(k, _)| !["TMPDIR", "TMP", "TEMP"].contains(&k.to_string_lossy().as_ref()));
+    for key in ["TMPDIR", "TMP", "TEMP"] {
+        env.push((key.into(), tmp_path.clone().into_os_string()));
+    }
+    let path_var = env
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.as_os_str());
+    let resolved =
+        find_program(program, path_var, &project_dir_cwd(&project)).ok_or_else(|| {
+            SandboxError::CommandNotFound {
+                program: program.to_os_string(),
+            }
+        })?;
+
+    let mut roots = Roots {
+        read: ll::system_except(home.as_deref()),
+        ..Roots::default()
+    };
+    roots.read.extend([
+        project.clone(),
+        layout.data.clone(),
+        layout.config.clone(),
+        resolved.clone(),
+    ]);
+    roots.read.extend(std::env::current_exe().ok());
+    if let (Some(home), Some(path)) = (&home, path_var) {
+        // Toolchains installed in the home folder and put on PATH stay usable.
+        roots
+            .read
+            .extend(std::env::split_paths(path).filter(|d| d.starts_with(home) && d != home));
+    }
+    roots.read.extend(settings.allow_read.iter().cloned());
+    if settings.fs == FsPolicy::WorkspaceWrite {
+        roots.write.push(project.clone());
+        if let Some(home) = &home {
+            roots.write.extend(tool_caches(home, &env));
+        }
+    }
+    roots.write.push(tmp_path);
+    roots.write.extend(settings.allow_write.iter().cloned());
+    roots.devices = ll::DEVICES.iter().map(PathBuf::from).collect();
+    let ruleset = if ll::kernel_abi() >= 1 {
+        Some(ll::build(&roots)?)
+    } else {
+        None
+    };
+
+    let no_network = !settings.allow_net;
+    let filter = seccomp::build(false)?;
+    let fallback_filter = if no_network {
+        seccomp::build(true)?
+    } else {
+        filter.clone()
+    };
+    let mut argv = vec![cstring(program.as_bytes())?];
+    for a in args {
+        argv.push(cstring(a.as_bytes())?);
+    }
+    let mut envp = Vec::with_capacity(env.len());
+    for (k, v) in &env {
+        let mut kv = k.as_bytes().to_vec();
+        kv.push(b'=');
+        kv.extend_from_slice(v.as_bytes());
+        envp.push(cstring(&kv)?);
+    }
+    // SAFETY: isatty only inspects fd 0.
+    let interactive = unsafe { libc::isatty(0) } == 1;
+    let plan = Plan {
+        c_program: cstring(resolved.as_os_str().as_bytes())?,
+        program: resolved,
+        argv_ptrs: pointers(&argv),
+        envp_ptrs: pointers(&envp),
+        _argv: argv,
+        _envp: envp,
+        ruleset,
+        filter,
+        fallback_filter,
+        maps: IdMaps::current(),
+        no_network,
+        use_userns: true,
+        best_effort: settings.best_effort,
+        new_session: !interactive,
+        last_cap: namespaces::last_cap(),
+        root: rustix::process::geteuid().is_root(),
+        _tmp: tmp,
+    };
+    plan.run()
+}
+
+impl Plan {
     /// Forks, sandboxes and execs the child, waits for it; the exit code or 128+signal.
     pub fn run(mut self) -> Result<i32, SandboxError> {
         loop {

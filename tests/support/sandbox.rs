@@ -71,16 +71,32 @@ impl Sbx {
                 known.status.success(),
                 "user `{SANDBOX_USER}` does not exist: run `bash .ci/deps` (as root) to create it"
             );
-            let root = sbx.env.root();
-            let status = Command::new("chown")
-                .args(["-R", &format!("{SANDBOX_USER}:{SANDBOX_USER}")])
-                .arg(&root)
-                .status()
-                .expect("chown");
-            assert!(status.success());
-            std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+            sbx.hand_over();
         }
         sbx
+    }
+
+    /// Gives the whole test tree to the unprivileged user (again, after adding files).
+    pub fn hand_over(&self) {
+        if self.who != Who::Unprivileged || !is_root() {
+            return;
+        }
+        let root = self.env.root();
+        let status = Command::new("chown")
+            .args(["-R", &format!("{SANDBOX_USER}:{SANDBOX_USER}")])
+            .arg(&root)
+            .status()
+            .expect("chown");
+        assert!(status.success());
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// A fixture node install owned by the test's user; the path of its `node`.
+    pub fn fake_node(&self) -> PathBuf {
+        let node = self.env.fake_install("node", "22.11.0", &["node"], None);
+        std::fs::create_dir_all(self.env.shims_dir()).unwrap();
+        self.hand_over();
+        node.join("bin/node")
     }
 
     pub fn project(&self) -> &Path {
@@ -133,6 +149,11 @@ impl Sbx {
 
     pub fn py(&self, flags: &[&str], code: &str) -> Run {
         Run::of(self.py_cmd(flags, code))
+    }
+
+    /// `py` under the default `--sandbox`, asserting the probe itself ran to the end.
+    pub fn probe(&self, code: &str) -> Run {
+        self.py(&["--sandbox"], code).ok()
     }
 }
 
