@@ -361,3 +361,22 @@ both_users!(batch_runs_get_a_new_session, |who| {
     let run = s.probe("print('SESSION', os.getsid(0) == os.getpid())");
     assert!(run.stdout.contains("SESSION True"), "{}", run.stdout);
 });
+
+both_users!(interactive_runs_keep_the_terminal_without_tiocsti, |who| {
+    let s = Sbx::new(who);
+    // `script` gives envm a real pseudo-terminal: no new session then, so TIOCSTI on the
+    // shared terminal must be stopped by seccomp alone.
+    let probe = format!(
+        "{} exec --sandbox -- {PYTHON} -c \"{}\"",
+        crate::support::envm_bin().display(),
+        "import os, fcntl, termios\n\
+         print('TTY', os.isatty(0), os.getsid(0) == os.getpid())\n\
+         try:\n    fcntl.ioctl(0, termios.TIOCSTI, b'x'); print('tiocsti ALLOWED')\n\
+         except OSError as e: print('tiocsti DENIED', e.errno)"
+    );
+    let mut cmd = s.as_user(std::path::Path::new("/usr/bin/script"));
+    cmd.args(["-qec", &probe, "/dev/null"]);
+    let run = crate::support::Run::of(cmd).ok();
+    assert!(run.stdout.contains("TTY True False"), "{}", run.stdout);
+    assert!(run.stdout.contains("tiocsti DENIED 1"), "{}", run.stdout);
+});
