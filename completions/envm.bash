@@ -16,14 +16,26 @@ _envm() {
             ",$1")
                 cmd="envm"
                 ;;
+            envm,activate)
+                cmd="envm__subcmd__activate"
+                ;;
             envm,completions)
                 cmd="envm__subcmd__completions"
                 ;;
             envm,current)
                 cmd="envm__subcmd__current"
                 ;;
+            envm,doctor)
+                cmd="envm__subcmd__doctor"
+                ;;
+            envm,exec)
+                cmd="envm__subcmd__exec"
+                ;;
             envm,help)
                 cmd="envm__subcmd__help"
+                ;;
+            envm,hook-env)
+                cmd="envm__subcmd__hook__subcmd__env"
                 ;;
             envm,install)
                 cmd="envm__subcmd__install"
@@ -40,11 +52,23 @@ _envm() {
             envm,prune)
                 cmd="envm__subcmd__prune"
                 ;;
+            envm,reshim)
+                cmd="envm__subcmd__reshim"
+                ;;
+            envm,trust)
+                cmd="envm__subcmd__trust"
+                ;;
             envm,uninstall)
                 cmd="envm__subcmd__uninstall"
                 ;;
             envm,use)
                 cmd="envm__subcmd__use"
+                ;;
+            envm,which)
+                cmd="envm__subcmd__which"
+                ;;
+            envm__subcmd__help,activate)
+                cmd="envm__subcmd__help__subcmd__activate"
                 ;;
             envm__subcmd__help,completions)
                 cmd="envm__subcmd__help__subcmd__completions"
@@ -52,8 +76,17 @@ _envm() {
             envm__subcmd__help,current)
                 cmd="envm__subcmd__help__subcmd__current"
                 ;;
+            envm__subcmd__help,doctor)
+                cmd="envm__subcmd__help__subcmd__doctor"
+                ;;
+            envm__subcmd__help,exec)
+                cmd="envm__subcmd__help__subcmd__exec"
+                ;;
             envm__subcmd__help,help)
                 cmd="envm__subcmd__help__subcmd__help"
+                ;;
+            envm__subcmd__help,hook-env)
+                cmd="envm__subcmd__help__subcmd__hook__subcmd__env"
                 ;;
             envm__subcmd__help,install)
                 cmd="envm__subcmd__help__subcmd__install"
@@ -70,11 +103,20 @@ _envm() {
             envm__subcmd__help,prune)
                 cmd="envm__subcmd__help__subcmd__prune"
                 ;;
+            envm__subcmd__help,reshim)
+                cmd="envm__subcmd__help__subcmd__reshim"
+                ;;
+            envm__subcmd__help,trust)
+                cmd="envm__subcmd__help__subcmd__trust"
+                ;;
             envm__subcmd__help,uninstall)
                 cmd="envm__subcmd__help__subcmd__uninstall"
                 ;;
             envm__subcmd__help,use)
                 cmd="envm__subcmd__help__subcmd__use"
+                ;;
+            envm__subcmd__help,which)
+                cmd="envm__subcmd__help__subcmd__which"
                 ;;
             *)
                 ;;
@@ -83,8 +125,22 @@ _envm() {
 
     case "${cmd}" in
         envm)
-            opts="-h -V --help --version current ls use install uninstall ls-remote prune lock completions help"
+            opts="-h -V --help --version current ls use install uninstall ls-remote prune lock which exec activate hook-env reshim doctor trust completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__activate)
+            opts="-h -V --shims --help --version bash zsh fish"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -124,9 +180,67 @@ _envm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        envm__subcmd__help)
-            opts="current ls use install uninstall ls-remote prune lock completions help"
+        envm__subcmd__doctor)
+            opts="-h -V --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__exec)
+            opts="-h -V --sandbox --allow-net --allow-read --allow-write --allow-env --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --sandbox)
+                    COMPREPLY=($(compgen -W "workspace-write read-only best-effort" -- "${cur}"))
+                    return 0
+                    ;;
+                --allow-read)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-write)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__help)
+            opts="current ls use install uninstall ls-remote prune lock which exec activate hook-env reshim doctor trust completions help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__help__subcmd__activate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -166,7 +280,49 @@ _envm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        envm__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__help__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         envm__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__help__subcmd__hook__subcmd__env)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -250,6 +406,34 @@ _envm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        envm__subcmd__help__subcmd__reshim)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__help__subcmd__trust)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         envm__subcmd__help__subcmd__uninstall)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -267,6 +451,34 @@ _envm() {
         envm__subcmd__help__subcmd__use)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__help__subcmd__which)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__hook__subcmd__env)
+            opts="-h -V --help --version bash zsh fish"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -348,6 +560,34 @@ _envm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        envm__subcmd__reshim)
+            opts="-h -V --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__trust)
+            opts="-h -V --revoke --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         envm__subcmd__uninstall)
             opts="-h -V --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -364,6 +604,20 @@ _envm() {
             ;;
         envm__subcmd__use)
             opts="-h -V --global --pin --refresh --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__which)
+            opts="-h -V --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

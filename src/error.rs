@@ -11,6 +11,7 @@ use crate::link::LinkError;
 use crate::lockfile::LockError;
 use crate::pins::PinError;
 use crate::pins::write::PinWriteError;
+use crate::sandbox::SandboxError;
 use crate::shim::ShimError;
 use crate::spec::{SpecError, ToolRequestError};
 
@@ -37,6 +38,8 @@ pub enum Error {
     Link(#[from] LinkError),
     #[error(transparent)]
     Exec(#[from] ExecError),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
     #[error("cannot read the current directory: {0}")]
     CurrentDir(#[source] std::io::Error),
     #[error("`{0}` is not a tool envm manages")]
@@ -78,6 +81,7 @@ impl Error {
             ),
             Error::Install(e) => e.hint(),
             Error::Lock(e) => e.hint(),
+            Error::Sandbox(e) => e.hint(),
             Error::NoHome(_) => Some("set ENVM_HOME to a folder envm may use".into()),
             Error::Shim(e) => e.hint(),
             Error::Link(e) => e.hint(),
@@ -96,6 +100,7 @@ impl Error {
             Error::Other { code, .. } => *code,
             Error::Shim(e) => e.exit_code(),
             Error::Exec(e) => e.exit_code(),
+            Error::Sandbox(e) => e.exit_code(),
             _ => 1,
         }
     }

@@ -18,6 +18,7 @@ pub mod lockfile;
 pub mod pins;
 pub mod provider;
 pub mod resolve;
+pub mod sandbox;
 pub mod shim;
 pub mod spec;
 pub mod tool;

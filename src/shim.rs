@@ -9,7 +9,6 @@
 //! installed is installed by running `envm install TOOL@SPEC` first, unless
 //! `ENVM_AUTO_INSTALL=0`.
 
-use std::convert::Infallible;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::AsFd;
@@ -22,6 +21,7 @@ use crate::layout::Layout;
 use crate::link::ShimIndex;
 use crate::pins::{self, Pin};
 use crate::resolve::{self, Resolution};
+use crate::sandbox;
 use crate::tool::Tool;
 
 /// Why a shim (or `envm which`) found nothing to run.
@@ -115,9 +115,11 @@ pub struct Target {
     pub program: PathBuf,
     /// The toolchain's bin folder, put first on PATH (none for a system binary).
     pub bin_dir: Option<PathBuf>,
-    /// The pin that selected it (none when unpinned). Its source file is where a project's
-    /// `[sandbox]` table would be read from.
+    /// The pin that selected it (none when unpinned).
     pub pin: Option<Pin>,
+    /// The nearest `envm.toml` at or above the working directory: its `[sandbox]` table, if
+    /// any, makes the program run sandboxed.
+    pub project_file: Option<PathBuf>,
     /// What was picked, for logs: a version, `path:…` or `system`.
     pub label: String,
 }
@@ -125,13 +127,15 @@ pub struct Target {
 /// Entry point when argv[0] is not `envm`. Returns (the exit status) only on failure.
 pub fn main(name: &OsStr) -> u8 {
     let code = match run(name) {
-        Ok(never) => match never {},
+        Ok(code) => code,
         Err(err) => error::report(&err),
     };
     code.clamp(0, 255) as u8
 }
 
-fn run(name: &OsStr) -> Result<Infallible, Error> {
+/// Runs the program the shim stands for; returns only with a sandboxed run's exit code, or
+/// an error (an unsandboxed program replaces this process).
+fn run(name: &OsStr) -> Result<i32, Error> {
     let name_text = name.to_string_lossy();
     let depth = std::env::var(SHIM_DEPTH_VAR)
         .ok()
@@ -173,11 +177,40 @@ fn run(name: &OsStr) -> Result<Infallible, Error> {
         )
     });
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    if let Some(settings) = project_sandbox(&layout, &cwd, target.project_file.as_deref())? {
+        let dirs: Vec<PathBuf> = target.bin_dir.iter().cloned().collect();
+        let env = exec::toolchain_env(&dirs, Some(depth + 1));
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let project_dir = sandbox::project_dir(&cwd, home.as_deref());
+        let program = target.program.as_os_str();
+        return Ok(sandbox::run_sandboxed(
+            &settings,
+            &layout,
+            &project_dir,
+            program,
+            &args,
+            &env,
+        )?);
+    }
     Err(exec_target(&target, &args, depth + 1).into())
 }
 
-/// The final step: the program replaces the shim. (A project `[sandbox]` would be applied
-/// here, from `target.pin`'s source file.)
+/// The sandbox a project's `envm.toml` asks for with a `[sandbox]` table (trust checked).
+fn project_sandbox(
+    layout: &Layout,
+    cwd: &Path,
+    project_file: Option<&Path>,
+) -> Result<Option<sandbox::Settings>, Error> {
+    let Some(file) = project_file else {
+        return Ok(None);
+    };
+    let Some(project) = sandbox::project_policy(file)? else {
+        return Ok(None);
+    };
+    Ok(sandbox::decide(None, Some(project), layout, cwd)?)
+}
+
+/// The final step of an unsandboxed run: the program replaces the shim.
 pub fn exec_target(target: &Target, args: &[OsString], depth: u32) -> exec::ExecError {
     let dirs: Vec<PathBuf> = target.bin_dir.iter().cloned().collect();
     let env = exec::toolchain_env(&dirs, Some(depth));
@@ -193,12 +226,13 @@ pub fn locate(
     name: &OsStr,
 ) -> Result<Target, Error> {
     let name_text = || name.to_string_lossy().into_owned();
-    let Some(pin) = pins::find(tool, cwd, layout)? else {
+    let (pin, project_file) = pins::find_with_project_file(tool, cwd, layout)?;
+    let Some(pin) = pin else {
         let program = next_on_path(layout, name).ok_or_else(|| ShimError::NotFound {
             tool,
             name: name_text(),
         })?;
-        return Ok(system_target(tool, program, None));
+        return Ok(system_target(tool, program, None, project_file));
     };
     let source_desc = pin.source.describe();
     let installed = index.versions(layout, tool);
@@ -211,7 +245,7 @@ pub fn locate(
                 name: name_text(),
                 source_desc,
             })?;
-            return Ok(system_target(tool, program, Some(pin)));
+            return Ok(system_target(tool, program, Some(pin), project_file));
         }
         Resolution::NotInstalled { spec } => {
             return Err(ShimError::NotInstalled {
@@ -247,16 +281,23 @@ pub fn locate(
         program,
         bin_dir: Some(bin_dir),
         pin: Some(pin),
+        project_file,
         label,
     })
 }
 
-fn system_target(tool: Tool, program: PathBuf, pin: Option<Pin>) -> Target {
+fn system_target(
+    tool: Tool,
+    program: PathBuf,
+    pin: Option<Pin>,
+    project_file: Option<PathBuf>,
+) -> Target {
     Target {
         tool,
         program,
         bin_dir: None,
         pin,
+        project_file,
         label: "system".into(),
     }
 }

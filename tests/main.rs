@@ -7,4 +7,6 @@ mod completions;
 mod install;
 mod install_safety;
 mod pins;
+mod sandbox;
+mod sandbox_escapes;
 mod shims;

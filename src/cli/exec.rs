@@ -1,6 +1,8 @@
-//! `envm exec [TOOL@SPEC...] -- CMD [ARGS]`: run CMD with the named toolchains (and those
-//! pinned here for other tools) first on PATH. envm replaces itself with CMD, so its exit code
-//! and signals are CMD's own. The last step, [`run_command`], is the one a sandbox replaces.
+//! `envm exec [TOOL@SPEC...] [--sandbox[=POLICY]] [sandbox flags] -- CMD [ARGS]`: run CMD
+//! with the named toolchains (and those pinned here for other tools) first on PATH. Unsandboxed,
+//! envm replaces itself with CMD, so its exit code and signals are CMD's own; sandboxed (asked
+//! for, or a `[sandbox]` table in the project's envm.toml), envm runs CMD in the sandbox and
+//! returns its exit code, or 128+N for signal N.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -10,11 +12,14 @@ use crate::error::Error;
 use crate::exec::{self, Env, ExecError};
 use crate::pins::{self, Pin, PinSource};
 use crate::resolve::{self, Resolution};
+use crate::sandbox::{self, SandboxFlags};
 use crate::shim::{self, ShimError};
 use crate::spec::ToolRequest;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub sandbox: SandboxFlags,
     /// Toolchains to put first on PATH (`node@22`, `python@3.12`); tools not named here use
     /// what is pinned for the current directory
     pub requests: Vec<String>,
@@ -24,12 +29,24 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
+    // Decided first: a refused sandbox (untrusted widening) must not install anything.
+    let project = match pins::nearest_project_file(&ctx.cwd) {
+        Some(file) => sandbox::project_policy(&file)?,
+        None => None,
+    };
+    let sandbox = sandbox::decide(Some(&args.sandbox), project, &ctx.layout, &ctx.cwd)?;
     let dirs = toolchain_dirs(ctx, &args.requests)?;
     let env = exec::toolchain_env(&dirs, None);
     let (name, rest) = args
         .command
         .split_first()
         .ok_or_else(|| Error::msg("no command given", Some("write it after `--`".into())))?;
+    if let Some(settings) = sandbox {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let project_dir = sandbox::project_dir(&ctx.cwd, home.as_deref());
+        let code = sandbox::run_sandboxed(&settings, &ctx.layout, &project_dir, name, rest, &env)?;
+        return Ok(code);
+    }
     let path = exec::env_path(&env).unwrap_or_default();
     let program = exec::find_program(name, path).ok_or_else(|| ExecError::NotFound {
         program: name.clone(),

@@ -4,6 +4,7 @@
 mod activate;
 mod completions;
 mod current;
+mod doctor;
 mod exec;
 mod hook_env;
 mod install;
@@ -12,6 +13,7 @@ mod ls;
 mod ls_remote;
 mod prune;
 mod reshim;
+mod trust;
 mod uninstall;
 mod use_;
 mod which;
@@ -52,7 +54,7 @@ pub enum Command {
     Lock(lock::Args),
     /// Print the path of the binary the shim called BIN would run here
     Which(which::Args),
-    /// Run a command with toolchains first on PATH: `envm exec node@22 -- node app.js`
+    /// Run a command with toolchains first on PATH, optionally sandboxed (`--sandbox`)
     Exec(exec::Args),
     /// Print the shell init for `eval "$(envm activate bash)"`
     Activate(activate::Args),
@@ -61,6 +63,10 @@ pub enum Command {
     HookEnv(hook_env::Args),
     /// Rebuild the shims for every binary of every installed toolchain
     Reshim(reshim::Args),
+    /// Check what works on this host: sandbox layers, libc, shims on PATH, pins here
+    Doctor(doctor::Args),
+    /// Let a project file widen the sandbox (recorded by path and content hash)
+    Trust(trust::Args),
     /// Print the shell completion script (the same as committed under completions/)
     Completions(completions::Args),
 }
@@ -122,6 +128,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Activate(args) => activate::run(&ctx, &args),
         Command::HookEnv(args) => hook_env::run(&ctx, &args),
         Command::Reshim(args) => reshim::run(&ctx, &args),
+        Command::Doctor(args) => doctor::run(&ctx, &args),
+        Command::Trust(args) => trust::run(&ctx, &args),
         Command::Completions(_) => Ok(0),
     }
 }

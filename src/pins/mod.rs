@@ -98,18 +98,63 @@ impl PinError {
 
 /// The pin for `tool` as seen from `cwd`, or `None` when nothing pins it.
 pub fn find(tool: Tool, cwd: &Path, layout: &Layout) -> Result<Option<Pin>, PinError> {
-    if let Some(pin) = from_env(tool)? {
-        return Ok(Some(pin));
+    find_inner(tool, cwd, layout, false).map(|(pin, _)| pin)
+}
+
+/// [`find`], and also the nearest `envm.toml` (or `.envm.toml`) at or above `cwd`: the
+/// project file whose `[sandbox]` table applies to what a shim runs. The walk reads those
+/// files anyway; only when the pin came from another file does it go on above, with a
+/// `stat` per name.
+pub fn find_with_project_file(
+    tool: Tool,
+    cwd: &Path,
+    layout: &Layout,
+) -> Result<(Option<Pin>, Option<PathBuf>), PinError> {
+    find_inner(tool, cwd, layout, true)
+}
+
+fn find_inner(
+    tool: Tool,
+    cwd: &Path,
+    layout: &Layout,
+    want_project_file: bool,
+) -> Result<(Option<Pin>, Option<PathBuf>), PinError> {
+    let mut pin = from_env(tool)?;
+    let mut project_file: Option<PathBuf> = None;
+    let project_files = &PROJECT_FILES[..2];
+    if pin.is_some() && !want_project_file {
+        return Ok((pin, None));
     }
     for dir in dir::ancestors(cwd) {
-        for name in candidate_files(tool) {
-            let pins = read_pin_file(&dir, name)?.unwrap_or_default();
-            if let Some(pin) = pins.into_iter().find(|p| p.tool == tool) {
-                return Ok(Some(pin));
+        if pin.is_none() {
+            for name in candidate_files(tool) {
+                let Some(text) = dir.read(name) else { continue };
+                let path = dir.path.join(name);
+                let found = parse_file(&path, &text)?
+                    .into_iter()
+                    .find(|p| p.tool == tool);
+                if project_file.is_none() && project_files.contains(&name) {
+                    project_file = Some(path);
+                }
+                if found.is_some() {
+                    pin = found;
+                    break;
+                }
             }
+        } else if project_file.is_none() {
+            project_file = project_files
+                .iter()
+                .find(|name| dir.stamp(name).is_some())
+                .map(|name| dir.path.join(name));
+        }
+        if pin.is_some() && (project_file.is_some() || !want_project_file) {
+            break;
         }
     }
-    from_global(layout, &[tool]).map(|mut pins| pins.pop())
+    if pin.is_none() {
+        pin = from_global(layout, &[tool])?.pop();
+    }
+    Ok((pin, project_file))
 }
 
 /// Every tool's pin as seen from `cwd`, in `Tool::ALL` order; unpinned tools are left out.

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod pty;
+pub mod sandbox;
 pub mod toolchains;
 
 use std::ffi::OsStr;

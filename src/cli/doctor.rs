@@ -1,0 +1,207 @@
+//! `envm doctor [--json]`: what works on this host and what doesn't — the sandbox layers
+//! (Landlock ABI, user namespaces, seccomp, x32), the libc toolchains are built against,
+//! whether the shims folder is on PATH, and the pins found here — each ok or missing, with
+//! what that means.
+
+use serde::Serialize;
+
+use super::{Context, current::requested_text, print_json};
+use crate::error::Error;
+use crate::pins;
+use crate::sandbox::{landlock, namespaces};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print JSON: [{"check","ok","detail"}]
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Check {
+    check: &'static str,
+    ok: bool,
+    detail: String,
+}
+
+fn check(check: &'static str, ok: bool, detail: impl Into<String>) -> Check {
+    Check {
+        check,
+        ok,
+        detail: detail.into(),
+    }
+}
+
+fn landlock_check() -> Check {
+    let abi = landlock::kernel_abi();
+    let missing = landlock::missing(abi);
+    if missing.is_empty() {
+        check(
+            "landlock",
+            true,
+            format!(
+                "ABI {abi}: filesystem rules, truncate, signal and abstract-socket scoping are enforced"
+            ),
+        )
+    } else {
+        check(
+            "landlock",
+            false,
+            format!(
+                "ABI {abi}: {} — `--sandbox` refuses to run, `--sandbox=best-effort` runs without it",
+                missing.join("; ")
+            ),
+        )
+    }
+}
+
+fn userns_check() -> Check {
+    match namespaces::probe_user_namespaces() {
+        Ok(()) => check(
+            "user namespaces",
+            true,
+            "the sandbox gets its own network (loopback only) and IPC namespace",
+        ),
+        Err(why) => check(
+            "user namespaces",
+            false,
+            format!("{why}: no-network falls back to a seccomp filter refusing non-unix sockets"),
+        ),
+    }
+}
+
+fn seccomp_check() -> Check {
+    // SAFETY: PR_GET_SECCOMP takes no pointer.
+    let mode = unsafe { libc::prctl(libc::PR_GET_SECCOMP, 0, 0, 0, 0) };
+    if mode < 0 {
+        return check(
+            "seccomp",
+            false,
+            "the kernel has no seccomp: ptrace, mount, bpf, keyctl and TIOCSTI cannot be blocked, `--sandbox` refuses to run",
+        );
+    }
+    let x32 = if cfg!(target_arch = "x86_64") {
+        // SAFETY: getpid through its x32 number: returns -1/ENOSYS when x32 is disabled.
+        let rc = unsafe { libc::syscall(0x4000_0000 | libc::SYS_getpid) };
+        if rc < 0 {
+            "; x32 syscalls disabled"
+        } else {
+            "; x32 syscalls enabled (refused by the filter)"
+        }
+    } else {
+        ""
+    };
+    let nested = if mode == 2 {
+        " (envm itself already runs under a filter)"
+    } else {
+        ""
+    };
+    check("seccomp", true, format!("filters available{nested}{x32}"))
+}
+
+fn libc_check() -> Check {
+    #[cfg(target_env = "gnu")]
+    {
+        // SAFETY: glibc returns a static NUL-terminated string.
+        let v = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
+        check(
+            "libc",
+            true,
+            format!(
+                "glibc {}: python-build-standalone gnu builds and official node/go/zig builds run",
+                v.to_string_lossy()
+            ),
+        )
+    }
+    #[cfg(not(target_env = "gnu"))]
+    {
+        let musl = std::fs::read_dir("/lib")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("ld-musl-"));
+        if musl {
+            check(
+                "libc",
+                false,
+                "musl: glibc-linked toolchains (official node builds) will not run",
+            )
+        } else {
+            check(
+                "libc",
+                true,
+                "glibc (envm built without glibc; version unknown)",
+            )
+        }
+    }
+}
+
+fn shims_check(ctx: &Context) -> Check {
+    let shims = ctx.layout.shims_dir();
+    let on_path =
+        std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d == shims));
+    if on_path {
+        check(
+            "shims on PATH",
+            true,
+            format!(
+                "{} is on PATH: pinned versions apply in every shell",
+                shims.display()
+            ),
+        )
+    } else {
+        check(
+            "shims on PATH",
+            false,
+            format!(
+                "{} is not on PATH: pinned versions apply only through `envm exec` or `envm activate`",
+                shims.display()
+            ),
+        )
+    }
+}
+
+fn pins_check(ctx: &Context) -> Check {
+    match pins::find_all(&ctx.cwd, &ctx.layout) {
+        Ok(found) if found.is_empty() => check(
+            "pins here",
+            false,
+            "no tool is pinned here: shims fall through to PATH (`envm use TOOL@SPEC` pins one)",
+        ),
+        Ok(found) => {
+            let list: Vec<String> = found
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} {} ({})",
+                        p.tool.name(),
+                        requested_text(p),
+                        p.source.describe()
+                    )
+                })
+                .collect();
+            check("pins here", true, list.join(", "))
+        }
+        Err(e) => check("pins here", false, format!("{e}")),
+    }
+}
+
+pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
+    let checks = vec![
+        landlock_check(),
+        userns_check(),
+        seccomp_check(),
+        libc_check(),
+        shims_check(ctx),
+        pins_check(ctx),
+    ];
+    if args.json {
+        print_json(&checks)?;
+        return Ok(0);
+    }
+    for c in &checks {
+        let status = if c.ok { "ok" } else { "missing" };
+        println!("{status:<8} {:<16} {}", c.check, c.detail);
+    }
+    Ok(0)
+}
