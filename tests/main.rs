@@ -3,6 +3,7 @@
 mod support;
 
 mod activate;
+mod auto_install;
 mod completions;
 mod install;
 mod install_safety;
