@@ -28,6 +28,9 @@ _envm() {
             envm,doctor)
                 cmd="envm__subcmd__doctor"
                 ;;
+            envm,env)
+                cmd="envm__subcmd__env"
+                ;;
             envm,exec)
                 cmd="envm__subcmd__exec"
                 ;;
@@ -64,6 +67,9 @@ _envm() {
             envm,use)
                 cmd="envm__subcmd__use"
                 ;;
+            envm,venv)
+                cmd="envm__subcmd__venv"
+                ;;
             envm,which)
                 cmd="envm__subcmd__which"
                 ;;
@@ -78,6 +84,9 @@ _envm() {
                 ;;
             envm__subcmd__help,doctor)
                 cmd="envm__subcmd__help__subcmd__doctor"
+                ;;
+            envm__subcmd__help,env)
+                cmd="envm__subcmd__help__subcmd__env"
                 ;;
             envm__subcmd__help,exec)
                 cmd="envm__subcmd__help__subcmd__exec"
@@ -115,6 +124,9 @@ _envm() {
             envm__subcmd__help,use)
                 cmd="envm__subcmd__help__subcmd__use"
                 ;;
+            envm__subcmd__help,venv)
+                cmd="envm__subcmd__help__subcmd__venv"
+                ;;
             envm__subcmd__help,which)
                 cmd="envm__subcmd__help__subcmd__which"
                 ;;
@@ -125,7 +137,7 @@ _envm() {
 
     case "${cmd}" in
         envm)
-            opts="-h -V --help --version current ls use install uninstall ls-remote prune lock which exec activate hook-env reshim doctor trust completions help"
+            opts="-h -V --help --version current ls use install uninstall ls-remote prune lock which exec activate hook-env reshim doctor trust env venv completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,6 +206,24 @@ _envm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        envm__subcmd__env)
+            opts="-h -V --json --shell --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --shell)
+                    COMPREPLY=($(compgen -W "bash zsh fish" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         envm__subcmd__exec)
             opts="-h -V --sandbox --allow-net --allow-read --allow-write --allow-env --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -225,7 +255,7 @@ _envm() {
             return 0
             ;;
         envm__subcmd__help)
-            opts="current ls use install uninstall ls-remote prune lock which exec activate hook-env reshim doctor trust completions help"
+            opts="current ls use install uninstall ls-remote prune lock which exec activate hook-env reshim doctor trust env venv completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -281,6 +311,20 @@ _envm() {
             return 0
             ;;
         envm__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__help__subcmd__env)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -462,6 +506,20 @@ _envm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        envm__subcmd__help__subcmd__venv)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         envm__subcmd__help__subcmd__which)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -604,6 +662,20 @@ _envm() {
             ;;
         envm__subcmd__use)
             opts="-h -V --global --pin --refresh --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        envm__subcmd__venv)
+            opts="-h -V --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

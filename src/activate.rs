@@ -52,7 +52,7 @@ impl Shell {
     }
 
     /// A statement exporting `name=value` (for fish, PATH is set as a list).
-    fn export(self, name: &str, value: &OsStr) -> String {
+    pub fn export(self, name: &str, value: &OsStr) -> String {
         match self {
             Shell::Bash | Shell::Zsh => format!("export {name}={};\n", self.quote(value)),
             Shell::Fish if name == "PATH" => {
@@ -164,7 +164,8 @@ fn path_starts_with(path: &OsStr, dirs: &[PathBuf]) -> bool {
 }
 
 /// The bin folders of every toolchain pinned and available here, in `Tool::ALL` order.
-fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
+/// Pins that are missing or cannot be resolved are reported on stderr and left out.
+pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
     let pins = match pins::find_all(cwd, layout) {
         Ok(pins) => pins,
         Err(err) => {

@@ -5,6 +5,7 @@ mod support;
 mod activate;
 mod auto_install;
 mod completions;
+mod env_venv;
 mod install;
 mod install_safety;
 mod pins;

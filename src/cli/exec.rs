@@ -90,34 +90,38 @@ fn toolchain_dirs(ctx: &Context, requests: &[String]) -> Result<Vec<PathBuf>, Er
     }
     let mut dirs = Vec::new();
     for pin in &pins {
-        let mut resolution = resolve::resolve(&ctx.layout, pin);
-        if let Resolution::NotInstalled { spec } = &resolution {
-            shim::install_missing(pin.tool, spec.as_str(), &pin.source.describe())?;
-            resolution = resolve::resolve(&ctx.layout, pin);
-        }
-        match resolution {
+        match resolve_or_install(ctx, pin)? {
             Resolution::Installed { dir, .. } | Resolution::Path { dir, .. } => {
                 dirs.push(pin.tool.bin_dir(&dir));
             }
-            Resolution::System { .. } => {}
-            Resolution::NotInstalled { spec } => {
-                return Err(ShimError::NotInstalled {
-                    tool: pin.tool,
-                    spec: spec.to_string(),
-                    source_desc: pin.source.describe(),
-                }
-                .into());
-            }
-            Resolution::Unresolved { spec, reason } => {
-                return Err(ShimError::Unresolved {
-                    tool: pin.tool,
-                    spec: spec.to_string(),
-                    source_desc: pin.source.describe(),
-                    reason,
-                }
-                .into());
-            }
+            _ => {}
         }
     }
     Ok(dirs)
+}
+
+/// Resolves `pin`, installing a missing version as a shim would (unless
+/// `ENVM_AUTO_INSTALL=0`); the result is `Installed`, `Path` or `System`.
+pub(super) fn resolve_or_install(ctx: &Context, pin: &Pin) -> Result<Resolution, Error> {
+    let mut resolution = resolve::resolve(&ctx.layout, pin);
+    if let Resolution::NotInstalled { spec } = &resolution {
+        shim::install_missing(pin.tool, spec.as_str(), &pin.source.describe())?;
+        resolution = resolve::resolve(&ctx.layout, pin);
+    }
+    match resolution {
+        Resolution::NotInstalled { spec } => Err(ShimError::NotInstalled {
+            tool: pin.tool,
+            spec: spec.to_string(),
+            source_desc: pin.source.describe(),
+        }
+        .into()),
+        Resolution::Unresolved { spec, reason } => Err(ShimError::Unresolved {
+            tool: pin.tool,
+            spec: spec.to_string(),
+            source_desc: pin.source.describe(),
+            reason,
+        }
+        .into()),
+        available => Ok(available),
+    }
 }

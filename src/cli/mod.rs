@@ -5,6 +5,7 @@ mod activate;
 mod completions;
 mod current;
 mod doctor;
+mod env;
 mod exec;
 mod hook_env;
 mod install;
@@ -16,6 +17,7 @@ mod reshim;
 mod trust;
 mod uninstall;
 mod use_;
+mod venv;
 mod which;
 
 use std::path::PathBuf;
@@ -67,6 +69,10 @@ pub enum Command {
     Doctor(doctor::Args),
     /// Let a project file widen the sandbox (recorded by path and content hash)
     Trust(trust::Args),
+    /// Print the environment envm would set here (pinned toolchains first on PATH)
+    Env(env::Args),
+    /// Create the project's Python virtualenv with the pinned interpreter
+    Venv(venv::Args),
     /// Print the shell completion script (the same as committed under completions/)
     Completions(completions::Args),
 }
@@ -130,6 +136,8 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Reshim(args) => reshim::run(&ctx, &args),
         Command::Doctor(args) => doctor::run(&ctx, &args),
         Command::Trust(args) => trust::run(&ctx, &args),
+        Command::Env(args) => env::run(&ctx, &args),
+        Command::Venv(args) => venv::run(&ctx, &args),
         Command::Completions(_) => Ok(0),
     }
 }
