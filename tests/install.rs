@@ -411,6 +411,44 @@ fn uninstall_and_prune_remove_what_no_pin_uses() {
 }
 
 #[test]
+fn prune_keeps_what_other_projects_pinned_through_envm() {
+    let (env, dist) = (TestEnv::new(), Dist::start());
+    let in_dir = |dir: &str, args: &[&str]| {
+        let mut cmd = envm(&env, &dist, args);
+        cmd.current_dir(env.work.join(dir));
+        cmd
+    };
+    for dir in ["a", "b", "c/deep"] {
+        std::fs::create_dir_all(env.work.join(dir)).unwrap();
+    }
+    Run::of(in_dir("a", &["use", "node@20"])).ok();
+    // A project whose pin file envm only read (`envm install` with no arguments).
+    env.write("b/.nvmrc", "lts/jod\n");
+    Run::of(in_dir("b", &["install"])).ok();
+    Run::of(in_dir("c/deep", &["install", "node@23", "go@1.23"])).ok();
+    // Seen from c/deep nothing is pinned, yet a's and b's pins are known.
+    let run = Run::of(in_dir("c/deep", &["prune", "--dry-run"])).ok();
+    assert!(
+        run.stdout.contains("would remove node 23.3.0"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("20.18.1"), "{}", run.stdout);
+    assert!(!run.stdout.contains("22.12.0"), "{}", run.stdout);
+    // Once a project's pin file is gone, what it pinned is unused.
+    std::fs::remove_file(env.work.join("a/envm.toml")).unwrap();
+    Run::of(in_dir("c/deep", &["prune"])).ok();
+    assert_eq!(install_entries(&env, "node"), ["22.12.0"]);
+    assert!(install_entries(&env, "go").is_empty());
+    // A known pin file that no longer parses stops prune before it removes anything.
+    Run::of(in_dir("c/deep", &["install", "node@23"])).ok();
+    env.write("b/.nvmrc", "lts/jod\nextra line\n");
+    let run = Run::of(in_dir("c/deep", &["prune"])).code(1);
+    assert!(run.stderr.contains("b/.nvmrc:2"), "{}", run.stderr);
+    assert_eq!(install_entries(&env, "node"), ["22.12.0", "23.3.0"]);
+}
+
+#[test]
 fn lock_records_versions_and_install_locked_uses_exactly_them() {
     let (env, dist) = (TestEnv::new(), Dist::start());
     let toml = "[tools]\nnode = \"22\"\ngo = \"1.23\"\n";

@@ -206,7 +206,16 @@ fn requested_jobs(requests: &[String]) -> Result<Vec<(Tool, Spec)>, Error> {
 
 /// Every spec pinned for the current directory that envm installs (not `system`/`path:`).
 fn pinned_jobs(ctx: &Context) -> Result<Vec<(Tool, Spec)>, Error> {
-    Ok(pins::find_all(&ctx.cwd, &ctx.layout)?
+    let pins = pins::find_all(&ctx.cwd, &ctx.layout)?;
+    let files: Vec<_> = pins
+        .iter()
+        .filter_map(|p| match &p.source {
+            pins::PinSource::File(file) => Some(file.clone()),
+            _ => None,
+        })
+        .collect();
+    pins::tracked::record(&ctx.layout, &files);
+    Ok(pins
         .into_iter()
         .flat_map(|pin| {
             let tool = pin.tool;

@@ -1,6 +1,8 @@
 //! `envm prune [--dry-run]`: remove installs that no known pin uses. Known pins are those
-//! seen from the current directory (env, project files up to `/`) and the global config; for
-//! each spec of each pin the newest installed match is kept (list pins keep every entry).
+//! seen from the current directory (env, project files up to `/`), the global config, and the
+//! pin files envm has worked with elsewhere (`envm use`, `envm install`: see
+//! [`pins::tracked`]); for each spec of each pin the newest installed match is kept (list
+//! pins keep every entry).
 
 use super::Context;
 use crate::error::Error;
@@ -23,6 +25,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     // Seen from `/`, no project file applies (barring one at `/`), so this yields the global
     // config's pins.
     pins.extend(pins::find_all(std::path::Path::new("/"), &ctx.layout)?);
+    pins.extend(pins::tracked::pins(&ctx.layout)?);
     let mut keep: Vec<(Tool, Version)> = Vec::new();
     for pin in &pins {
         for spec in &pin.specs {
@@ -45,6 +48,9 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
                 println!("removed {tool} {version}");
             }
         }
+    }
+    if !args.dry_run {
+        pins::tracked::compact(&ctx.layout)?;
     }
     if removed == 0 {
         println!("nothing to prune: every install is used by a pin");

@@ -66,6 +66,9 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             }
         };
         let change = write_pin(&file, tool, &pinned)?;
+        if !args.global {
+            pins::tracked::record(&ctx.layout, std::slice::from_ref(&file));
+        }
         match change.previous {
             Some(prev) if prev == pinned => {
                 println!("{tool} = \"{pinned}\" already pinned in {}", file.display())

@@ -8,6 +8,7 @@
 
 pub mod dir;
 mod formats;
+pub mod tracked;
 pub mod write;
 
 use std::io;
