@@ -325,7 +325,7 @@ os.execv(sys.argv[1], sys.argv[1:])
     );
     let mut cmd = s.as_user(std::path::Path::new(PYTHON));
     cmd.args(["-c", &wrapper])
-        .arg(crate::support::envm_bin())
+        .arg(crate::support::sandbox::user_envm())
         .args(args);
     Run::of(cmd)
 }

@@ -140,7 +140,7 @@ both_users!(inherited_fds_are_closed, |who| {
     let script = format!(
         "exec 7>>{}/existing.txt; exec {} exec --sandbox -- /bin/sh -c 'echo pwned >&7'",
         s.outside.display(),
-        crate::support::envm_bin().display()
+        crate::support::sandbox::user_envm().display()
     );
     let mut cmd = s.as_user(std::path::Path::new("/bin/sh"));
     cmd.args(["-c", &script]);
@@ -368,7 +368,7 @@ both_users!(interactive_runs_keep_the_terminal_without_tiocsti, |who| {
     // shared terminal must be stopped by seccomp alone.
     let probe = format!(
         "{} exec --sandbox -- {PYTHON} -c \"{}\"",
-        crate::support::envm_bin().display(),
+        crate::support::sandbox::user_envm().display(),
         "import os, fcntl, termios\n\
          print('TTY', os.isatty(0), os.getsid(0) == os.getpid())\n\
          try:\n    fcntl.ioctl(0, termios.TIOCSTI, b'x'); print('tiocsti ALLOWED')\n\

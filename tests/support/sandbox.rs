@@ -125,7 +125,7 @@ impl Sbx {
 
     /// `envm ARGS` as this test's user.
     pub fn envm<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
-        let mut cmd = self.as_user(&envm_bin());
+        let mut cmd = self.as_user(&user_envm());
         cmd.args(args);
         cmd
     }
@@ -221,4 +221,46 @@ macro_rules! both_users {
             }
         }
     };
+}
+
+/// The `envm` binary as a path every user can run: cargo's own when all its folders are
+/// open to others, else a copy in a world-readable folder under the system temp dir (CI may
+/// build in a folder only root can enter).
+pub fn user_envm() -> PathBuf {
+    static COPY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    COPY.get_or_init(|| {
+        let bin = envm_bin();
+        let open_to_all = bin
+            .ancestors()
+            .skip(1)
+            .all(|dir| std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
+        if open_to_all {
+            return bin;
+        }
+        let meta = std::fs::metadata(&bin).expect("envm binary");
+        let stamp = format!(
+            "{}-{}",
+            meta.len(),
+            meta.modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos())
+        );
+        let dir = std::env::temp_dir()
+            .join("envm-sandbox-test-bin")
+            .join(stamp);
+        let copy = dir.join("envm");
+        if !copy.exists() {
+            std::fs::create_dir_all(&dir).expect("copy folder");
+            let partial = dir.join(format!("envm.{}", std::process::id()));
+            std::fs::copy(&bin, &partial).expect("copy envm");
+            std::fs::rename(&partial, &copy).expect("place envm copy");
+        }
+        for d in [dir.parent().expect("parent"), dir.as_path()] {
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        copy
+    })
+    .clone()
 }
