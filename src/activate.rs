@@ -165,15 +165,25 @@ fn path_starts_with(path: &OsStr, dirs: &[PathBuf]) -> bool {
 
 /// The bin folders of every toolchain pinned and available here, in `Tool::ALL` order.
 /// Pins that are missing or cannot be resolved are reported on stderr and left out.
+///
+/// In a project whose `envm.toml` has a `[sandbox]` table the answer is the shims folder
+/// instead: the toolchains' binaries must not be reachable unsandboxed, and each shim applies
+/// the project's sandbox (the pins still decide which version runs).
 pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
+    if let Some(file) = pins::nearest_project_file(cwd) {
+        match crate::sandbox::project_policy(&file) {
+            Ok(Some(_)) => return vec![layout.shims_dir()],
+            Ok(None) => {}
+            Err(err) => {
+                report(Error::from(err));
+                return Vec::new();
+            }
+        }
+    }
     let pins = match pins::find_all(cwd, layout) {
         Ok(pins) => pins,
         Err(err) => {
-            let err = Error::from(err);
-            eprintln!("envm: {err}");
-            if let Some(hint) = err.hint() {
-                eprintln!("hint: {hint}");
-            }
+            report(Error::from(err));
             return Vec::new();
         }
     };
@@ -197,6 +207,14 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
         }
     }
     dirs
+}
+
+/// Prints a problem with the pins here without stopping the prompt.
+fn report(err: Error) {
+    eprintln!("envm: {err}");
+    if let Some(hint) = err.hint() {
+        eprintln!("hint: {hint}");
+    }
 }
 
 /// A hash of everything the active toolchains depend on: the directory; the size and mtime

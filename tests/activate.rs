@@ -274,3 +274,33 @@ fn bash_init_script_passes_shellcheck() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn a_sandboxed_project_is_activated_through_the_shims() {
+    let env = TestEnv::new();
+    let p = two_projects(&env);
+    // Without [sandbox]: the toolchain's own folder leads PATH.
+    let out = hook(&env, &p.p22, "/usr/bin:/bin", None);
+    assert_eq!(
+        exported(&out, "PATH").unwrap(),
+        format!("{}:/usr/bin:/bin", p.bin22.display())
+    );
+    // With it, the shims do (each applies the project's sandbox); the bare toolchain folder
+    // is not on PATH at all.
+    let state = exported(&out, "__ENVM_STATE").unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    env.write(
+        "p22/envm.toml",
+        "[tools]\nnode = \"22\"\n\n[sandbox]\npolicy = \"read-only\"\n",
+    );
+    let out = hook(
+        &env,
+        &p.p22,
+        &format!("{}:/usr/bin:/bin", p.bin22.display()),
+        Some(&state),
+    );
+    assert_eq!(
+        exported(&out, "PATH").unwrap(),
+        format!("{}:/usr/bin:/bin", env.shims_dir().display())
+    );
+}
