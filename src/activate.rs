@@ -25,6 +25,10 @@ use crate::tool::Tool;
 /// The exported variable holding the hook's cache key and the folders it added to PATH.
 pub const STATE_VAR: &str = "__ENVM_STATE";
 
+/// The exported variable holding, as JSON, the values that the variables envm set from a
+/// project's `[env]` had before (`null`: unset), so leaving the project restores them.
+pub const SAVED_VAR: &str = "__ENVM_SAVED";
+
 /// A shell envm can activate in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Shell {
@@ -48,6 +52,14 @@ impl Shell {
         match self {
             Shell::Bash | Shell::Zsh => format!("'{}'", s.replace('\'', r"'\''")),
             Shell::Fish => format!("'{}'", s.replace('\\', r"\\").replace('\'', r"\'")),
+        }
+    }
+
+    /// A statement removing `name` from the environment.
+    pub fn unset(self, name: &str) -> String {
+        match self {
+            Shell::Bash | Shell::Zsh => format!("unset {name};\n"),
+            Shell::Fish => format!("set -e {name};\n"),
         }
     }
 
@@ -131,6 +143,7 @@ pub fn hook_env(
     cwd: &Path,
     path: &OsStr,
     state: Option<&OsStr>,
+    saved: Option<&OsStr>,
 ) -> String {
     let previous = state.and_then(State::parse);
     let key = cache_key(layout, cwd);
@@ -152,7 +165,54 @@ pub fn hook_env(
     if new_path != path {
         out.push_str(&shell.export("PATH", &new_path));
     }
+    out.push_str(&project_vars(shell, layout, cwd, saved));
     out.push_str(&shell.export(STATE_VAR, &new_state.render()));
+    out
+}
+
+/// Statements that undo the previous project's `[env]` and apply this one's (trusted only),
+/// and keep [`SAVED_VAR`] up to date.
+fn project_vars(shell: Shell, layout: &Layout, cwd: &Path, saved: Option<&OsStr>) -> String {
+    type Saved = std::collections::BTreeMap<String, Option<String>>;
+    let previous: Saved = saved
+        .and_then(OsStr::to_str)
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default();
+    let original = |name: &str| match previous.get(name) {
+        Some(value) => value.clone(),
+        None => std::env::var(name).ok(),
+    };
+    let vars = match pins::nearest_project_file(cwd) {
+        Some(file) => match crate::project_env::load_with(layout, &file, original) {
+            Ok(vars) => vars.map(|v| v.vars).unwrap_or_default(),
+            Err(err) => {
+                report(Error::from(err));
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    let mut out = String::new();
+    for (name, value) in &previous {
+        if vars.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        match value {
+            Some(value) => out.push_str(&shell.export(name, OsStr::new(value))),
+            None => out.push_str(&shell.unset(name)),
+        }
+    }
+    let mut now = Saved::new();
+    for (name, value) in &vars {
+        now.insert(name.clone(), original(name));
+        out.push_str(&shell.export(name, OsStr::new(value)));
+    }
+    if !now.is_empty() {
+        let text = serde_json::to_string(&now).unwrap_or_default();
+        out.push_str(&shell.export(SAVED_VAR, OsStr::new(&text)));
+    } else if saved.is_some() {
+        out.push_str(&shell.unset(SAVED_VAR));
+    }
     out
 }
 
@@ -218,7 +278,8 @@ fn report(err: Error) {
 }
 
 /// A hash of everything the active toolchains depend on: the directory; the size and mtime
-/// of every pin file at or above it and of the global config; the installs folders' mtimes
+/// of every pin file at or above it, of the global config and of the trust store; the
+/// installs folders' mtimes
 /// (an install or uninstall changes them); the `ENVM_<TOOL>_VERSION` values.
 fn cache_key(layout: &Layout, cwd: &Path) -> String {
     let mut hasher = DefaultHasher::new();
@@ -234,6 +295,8 @@ fn cache_key(layout: &Layout, cwd: &Path) -> String {
         }
     }
     stamp_path(&layout.global_config()).hash(&mut hasher);
+    // `envm trust` changes whether a project's [env] applies.
+    stamp_path(&crate::sandbox::trust::store_path(layout)).hash(&mut hasher);
     for tool in Tool::ALL {
         stamp_path(&layout.tool_installs(tool)).hash(&mut hasher);
         std::env::var_os(tool.version_env_var()).hash(&mut hasher);
@@ -278,6 +341,7 @@ mod tests {
             root.path(),
             OsStr::new("/old/bin:/usr/bin:/bin"),
             Some(&prev),
+            None,
         );
         assert!(out.contains("export PATH='/usr/bin:/bin';"), "{out}");
         assert!(out.contains(STATE_VAR));

@@ -11,6 +11,7 @@ use crate::link::LinkError;
 use crate::lockfile::LockError;
 use crate::pins::PinError;
 use crate::pins::write::PinWriteError;
+use crate::project_env::ProjectEnvError;
 use crate::sandbox::SandboxError;
 use crate::shim::ShimError;
 use crate::spec::{SpecError, ToolRequestError};
@@ -40,6 +41,8 @@ pub enum Error {
     Exec(#[from] ExecError),
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
+    #[error(transparent)]
+    ProjectEnv(#[from] ProjectEnvError),
     #[error("cannot read the current directory: {0}")]
     CurrentDir(#[source] std::io::Error),
     #[error("`{0}` is not a tool envm manages")]
@@ -82,6 +85,7 @@ impl Error {
             Error::Install(e) => e.hint(),
             Error::Lock(e) => e.hint(),
             Error::Sandbox(e) => e.hint(),
+            Error::ProjectEnv(e) => e.hint(),
             Error::NoHome(_) => Some("set ENVM_HOME to a folder envm may use".into()),
             Error::Shim(e) => e.hint(),
             Error::Link(e) => e.hint(),

@@ -16,6 +16,7 @@ pub mod layout;
 pub mod link;
 pub mod lockfile;
 pub mod pins;
+pub mod project_env;
 pub mod provider;
 pub mod resolve;
 pub mod sandbox;

@@ -20,6 +20,7 @@ use crate::exec::{self, MAX_SHIM_DEPTH, SHIM_DEPTH_VAR};
 use crate::layout::Layout;
 use crate::link::ShimIndex;
 use crate::pins::{self, Pin};
+use crate::project_env;
 use crate::resolve::{self, Resolution};
 use crate::sandbox;
 use crate::tool::Tool;
@@ -177,9 +178,14 @@ fn run(name: &OsStr) -> Result<i32, Error> {
         )
     });
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let dirs: Vec<PathBuf> = target.bin_dir.iter().cloned().collect();
+    let mut env = exec::toolchain_env(&dirs, Some(depth + 1));
+    if let Some(file) = target.project_file.as_deref()
+        && let Some(vars) = project_env::load(&layout, file)?
+    {
+        project_env::apply(&mut env, &vars);
+    }
     if let Some(settings) = project_sandbox(&layout, &cwd, target.project_file.as_deref())? {
-        let dirs: Vec<PathBuf> = target.bin_dir.iter().cloned().collect();
-        let env = exec::toolchain_env(&dirs, Some(depth + 1));
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let project_dir = sandbox::project_dir(&cwd, home.as_deref());
         let program = target.program.as_os_str();
@@ -192,7 +198,8 @@ fn run(name: &OsStr) -> Result<i32, Error> {
             &env,
         )?);
     }
-    Err(exec_target(&target, &args, depth + 1).into())
+    // Unsandboxed, the program replaces the shim: its exit status and signals are its own.
+    Err(exec::exec_replace(&target.program, target.program.as_os_str(), &args, &env).into())
 }
 
 /// The sandbox a project's `envm.toml` asks for with a `[sandbox]` table (trust checked).
@@ -208,13 +215,6 @@ fn project_sandbox(
         return Ok(None);
     };
     Ok(sandbox::decide(None, Some(project), layout, cwd)?)
-}
-
-/// The final step of an unsandboxed run: the program replaces the shim.
-pub fn exec_target(target: &Target, args: &[OsString], depth: u32) -> exec::ExecError {
-    let dirs: Vec<PathBuf> = target.bin_dir.iter().cloned().collect();
-    let env = exec::toolchain_env(&dirs, Some(depth));
-    exec::exec_replace(&target.program, target.program.as_os_str(), args, &env)
 }
 
 /// What the shim called `name` (a binary exported by `tool`) runs from `cwd`.

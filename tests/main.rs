@@ -9,6 +9,7 @@ mod env_venv;
 mod install;
 mod install_safety;
 mod pins;
+mod project_env;
 mod sandbox;
 mod sandbox_escapes;
 mod shims;

@@ -1,14 +1,17 @@
 //! `envm env [--json] [--shell SHELL]`: the environment envm would set in this directory (the
-//! pinned toolchains' bin folders first on PATH), for CI steps and scripts that cannot use
-//! shims or activation — e.g. `envm env --json` feeding a CI system's PATH, or
+//! pinned toolchains' bin folders first on PATH, and the project's trusted `[env]`), for CI
+//! steps and scripts that cannot use shims or activation — e.g. `envm env --json` feeding a CI system's PATH, or
 //! `eval "$(envm env --shell bash)"` once in a script.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 
 use super::{Context, print_json};
 use crate::activate::{self, Shell};
 use crate::error::Error;
 use crate::exec;
+use crate::pins;
+use crate::project_env;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,14 +26,28 @@ pub struct Args {
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let dirs = activate::active_bin_dirs(&ctx.layout, &ctx.cwd);
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let new_path = exec::prepend_path(&dirs, &path);
+    let mut vars: Vec<(String, String)> = vec![(
+        "PATH".into(),
+        exec::prepend_path(&dirs, &path)
+            .to_string_lossy()
+            .into_owned(),
+    )];
+    if let Some(file) = pins::nearest_project_file(&ctx.cwd)
+        && let Some(project) = project_env::load(&ctx.layout, &file)?
+    {
+        vars.retain(|(name, _)| !project.vars.iter().any(|(n, _)| n == name));
+        vars.extend(project.vars);
+    }
     if args.json {
-        let vars = BTreeMap::from([("PATH", new_path.to_string_lossy().into_owned())]);
-        print_json(&vars)?;
+        print_json(&vars.into_iter().collect::<BTreeMap<_, _>>())?;
     } else if let Some(shell) = args.shell {
-        print!("{}", shell.export("PATH", &new_path));
+        for (name, value) in &vars {
+            print!("{}", shell.export(name, OsStr::new(value)));
+        }
     } else {
-        println!("PATH={}", new_path.to_string_lossy());
+        for (name, value) in &vars {
+            println!("{name}={value}");
+        }
     }
     Ok(0)
 }

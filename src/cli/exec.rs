@@ -11,6 +11,7 @@ use super::Context;
 use crate::error::Error;
 use crate::exec::{self, Env, ExecError};
 use crate::pins::{self, Pin, PinSource};
+use crate::project_env;
 use crate::resolve::{self, Resolution};
 use crate::sandbox::{self, SandboxFlags};
 use crate::shim::{self, ShimError};
@@ -36,7 +37,12 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     };
     let sandbox = sandbox::decide(Some(&args.sandbox), project, &ctx.layout, &ctx.cwd)?;
     let dirs = toolchain_dirs(ctx, &args.requests)?;
-    let env = exec::toolchain_env(&dirs, None);
+    let mut env = exec::toolchain_env(&dirs, None);
+    if let Some(file) = pins::nearest_project_file(&ctx.cwd)
+        && let Some(vars) = project_env::load(&ctx.layout, &file)?
+    {
+        project_env::apply(&mut env, &vars);
+    }
     let (name, rest) = args
         .command
         .split_first()

@@ -6,7 +6,7 @@ use std::io::Write;
 use clap::ValueEnum;
 
 use super::Context;
-use crate::activate::{self, STATE_VAR, Shell};
+use crate::activate::{self, SAVED_VAR, STATE_VAR, Shell};
 use crate::error::Error;
 
 #[derive(Debug, clap::Args)]
@@ -29,7 +29,15 @@ pub fn fast_args() -> Option<Args> {
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let state = std::env::var_os(STATE_VAR);
-    let out = activate::hook_env(args.shell, &ctx.layout, &ctx.cwd, &path, state.as_deref());
+    let saved = std::env::var_os(SAVED_VAR);
+    let out = activate::hook_env(
+        args.shell,
+        &ctx.layout,
+        &ctx.cwd,
+        &path,
+        state.as_deref(),
+        saved.as_deref(),
+    );
     // A closed stdout (the prompt went away) is not worth an error.
     let _ = std::io::stdout().write_all(out.as_bytes());
     Ok(0)

@@ -67,7 +67,7 @@ pub enum Command {
     Reshim(reshim::Args),
     /// Check what works on this host: sandbox layers, libc, shims on PATH, pins here
     Doctor(doctor::Args),
-    /// Let a project file widen the sandbox (recorded by path and content hash)
+    /// Let a project file widen the sandbox and set [env] (recorded by path and content hash)
     Trust(trust::Args),
     /// Print the environment envm would set here (pinned toolchains first on PATH)
     Env(env::Args),

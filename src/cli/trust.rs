@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::Context;
 use crate::error::Error;
 use crate::pins;
+use crate::project_env;
 use crate::sandbox::{self, trust};
 
 #[derive(Debug, clap::Args)]
@@ -41,6 +42,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     println!("trusted {} (sha256 {digest})", path.display());
     if let Some(p) = project.filter(|p| !p.widening.is_empty()) {
         println!("it may now widen the sandbox: {}", p.widening.join(", "));
+    }
+    if let Some(vars) = project_env::load(&ctx.layout, &file)? {
+        let names: Vec<&str> = vars.vars.iter().map(|(n, _)| n.as_str()).collect();
+        println!("it may now set: {}", names.join(", "));
     }
     Ok(0)
 }
