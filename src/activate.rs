@@ -226,12 +226,15 @@ fn path_starts_with(path: &OsStr, dirs: &[PathBuf]) -> bool {
 /// The bin folders of every toolchain pinned and available here, in `Tool::ALL` order.
 /// Pins that are missing or cannot be resolved are reported on stderr and left out.
 ///
+/// A python project's virtualenv (`[python] venv`, once created) comes first.
+///
 /// In a project whose `envm.toml` has a `[sandbox]` table the answer is the shims folder
 /// instead: the toolchains' binaries must not be reachable unsandboxed, and each shim applies
 /// the project's sandbox (the pins still decide which version runs).
 pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
-    if let Some(file) = pins::nearest_project_file(cwd) {
-        match crate::sandbox::project_policy(&file) {
+    let project_file = pins::nearest_project_file(cwd);
+    if let Some(file) = &project_file {
+        match crate::sandbox::project_policy(file) {
             Ok(Some(_)) => return vec![layout.shims_dir()],
             Ok(None) => {}
             Err(err) => {
@@ -251,6 +254,16 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
     for pin in pins {
         match resolve::resolve(layout, &pin) {
             Resolution::Installed { dir, .. } | Resolution::Path { dir, .. } => {
+                // The project's virtualenv, once created, comes before its interpreter.
+                if pin.tool == Tool::Python
+                    && let Some(file) = &project_file
+                {
+                    match crate::python_venv::existing(file) {
+                        Ok(Some(venv)) => dirs.push(venv.join("bin")),
+                        Ok(None) => {}
+                        Err(err) => report(Error::from(err)),
+                    }
+                }
                 dirs.push(pin.tool.bin_dir(&dir));
             }
             Resolution::NotInstalled { spec } => eprintln!(
@@ -287,10 +300,17 @@ fn cache_key(layout: &Layout, cwd: &Path) -> String {
     layout.data.as_os_str().as_bytes().hash(&mut hasher);
     let own_files = Tool::ALL.iter().flat_map(|t| t.own_pin_files().iter());
     let names: Vec<&str> = PROJECT_FILES.iter().chain(own_files).copied().collect();
+    let mut project_dir_seen = false;
     for dir in dir::ancestors(cwd) {
         for name in &names {
             if let Some(stamp) = dir.stamp(name) {
                 (dir.path, name, stamp).hash(&mut hasher);
+                // The project folder's own stamp changes when `envm venv` creates its
+                // virtualenv there.
+                if !project_dir_seen && PROJECT_FILES[..2].contains(name) {
+                    project_dir_seen = true;
+                    stamp_path(dir.path).hash(&mut hasher);
+                }
             }
         }
     }

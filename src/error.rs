@@ -12,6 +12,7 @@ use crate::lockfile::LockError;
 use crate::pins::PinError;
 use crate::pins::write::PinWriteError;
 use crate::project_env::ProjectEnvError;
+use crate::python_venv::VenvConfigError;
 use crate::sandbox::SandboxError;
 use crate::shim::ShimError;
 use crate::spec::{SpecError, ToolRequestError};
@@ -43,6 +44,8 @@ pub enum Error {
     Sandbox(#[from] SandboxError),
     #[error(transparent)]
     ProjectEnv(#[from] ProjectEnvError),
+    #[error(transparent)]
+    Venv(#[from] VenvConfigError),
     #[error("cannot read the current directory: {0}")]
     CurrentDir(#[source] std::io::Error),
     #[error("`{0}` is not a tool envm manages")]
@@ -86,6 +89,7 @@ impl Error {
             Error::Lock(e) => e.hint(),
             Error::Sandbox(e) => e.hint(),
             Error::ProjectEnv(e) => e.hint(),
+            Error::Venv(e) => e.hint(),
             Error::NoHome(_) => Some("set ENVM_HOME to a folder envm may use".into()),
             Error::Shim(e) => e.hint(),
             Error::Link(e) => e.hint(),

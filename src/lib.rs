@@ -18,6 +18,7 @@ pub mod lockfile;
 pub mod pins;
 pub mod project_env;
 pub mod provider;
+pub mod python_venv;
 pub mod resolve;
 pub mod sandbox;
 pub mod shim;

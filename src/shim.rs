@@ -21,6 +21,7 @@ use crate::layout::Layout;
 use crate::link::ShimIndex;
 use crate::pins::{self, Pin};
 use crate::project_env;
+use crate::python_venv;
 use crate::resolve::{self, Resolution};
 use crate::sandbox;
 use crate::tool::Tool;
@@ -121,6 +122,8 @@ pub struct Target {
     /// The nearest `envm.toml` at or above the working directory: its `[sandbox]` table, if
     /// any, makes the program run sandboxed.
     pub project_file: Option<PathBuf>,
+    /// The project's Python virtualenv the program belongs to (python shims only).
+    pub venv: Option<PathBuf>,
     /// What was picked, for logs: a version, `path:…` or `system`.
     pub label: String,
 }
@@ -180,6 +183,10 @@ fn run(name: &OsStr) -> Result<i32, Error> {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let dirs: Vec<PathBuf> = target.bin_dir.iter().cloned().collect();
     let mut env = exec::toolchain_env(&dirs, Some(depth + 1));
+    if let Some(venv) = &target.venv {
+        env.retain(|(k, _)| k != "VIRTUAL_ENV");
+        env.push(("VIRTUAL_ENV".into(), venv.into()));
+    }
     if let Some(file) = target.project_file.as_deref()
         && let Some(vars) = project_env::load(&layout, file)?
     {
@@ -265,7 +272,16 @@ pub fn locate(
             .into());
         }
     };
-    let bin_dir = tool.bin_dir(&dir);
+    let mut bin_dir = tool.bin_dir(&dir);
+    // A python project's virtualenv, once created, is where python, pip & co. run from.
+    let venv = match (tool, project_file.as_deref()) {
+        (Tool::Python, Some(file)) => python_venv::existing(file)?
+            .filter(|venv| exec::is_executable(&venv.join("bin").join(name))),
+        _ => None,
+    };
+    if let Some(venv) = &venv {
+        bin_dir = venv.join("bin");
+    }
     let program = bin_dir.join(name);
     if !exec::is_executable(&program) {
         return Err(ShimError::MissingBin {
@@ -282,6 +298,7 @@ pub fn locate(
         bin_dir: Some(bin_dir),
         pin: Some(pin),
         project_file,
+        venv,
         label,
     })
 }
@@ -298,6 +315,7 @@ fn system_target(
         bin_dir: None,
         pin,
         project_file,
+        venv: None,
         label: "system".into(),
     }
 }

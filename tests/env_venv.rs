@@ -74,3 +74,46 @@ fn venv_is_made_by_the_pinned_interpreter() {
     Run::of(env.envm(["venv", "other"])).ok();
     assert!(env.work.join("other/pyvenv.cfg").is_file());
 }
+
+#[test]
+fn python_shims_and_activation_use_the_project_venv() {
+    let env = TestEnv::new();
+    // An "installed" python whose python3 is the machine's real interpreter.
+    let bin = env.data().join("installs/python/3.11.99/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(real_python(), bin.join("python3")).unwrap();
+    Run::of(env.envm(["reshim"])).ok();
+    env.write(
+        "envm.toml",
+        "[tools]\npython = \"3.11\"\n\n[python]\nvenv = \".venv\"\n",
+    );
+    let python = |args: &[&str]| {
+        let mut cmd = crate::support::toolchains::shim(&env, "python3", &env.work, args);
+        cmd.env_remove("VIRTUAL_ENV");
+        Run::of(cmd).ok().stdout
+    };
+    let prefix = "import sys, os; print(sys.prefix, os.environ.get('VIRTUAL_ENV'))";
+    // No venv yet: the interpreter itself.
+    let before = python(&["-c", prefix]);
+    assert!(before.ends_with(" None\n"), "{before}");
+    Run::of(env.envm(["venv"])).ok();
+    let venv = env.work.join(".venv");
+    assert_eq!(
+        python(&["-c", prefix]),
+        format!("{0} {0}\n", venv.display())
+    );
+    let which = Run::of(env.envm(["which", "python3"])).ok().stdout;
+    assert_eq!(which.trim(), venv.join("bin/python3").display().to_string());
+    // Activation: the venv's bin leads PATH, then the interpreter's.
+    let mut hook = env.envm(["hook-env", "bash"]);
+    hook.env("PATH", "/usr/bin:/bin");
+    let out = Run::of(hook).ok().stdout;
+    assert!(
+        out.contains(&format!(
+            "export PATH='{}:{}:/usr/bin:/bin';",
+            venv.join("bin").display(),
+            bin.display()
+        )),
+        "{out}"
+    );
+}

@@ -2,15 +2,14 @@
 //! running that interpreter's own `-m venv`. PATH defaults to `[python] venv` in the project's
 //! `envm.toml` (relative to that file), else `.venv` beside the file that pins python.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-
-use serde::Deserialize;
 
 use super::Context;
 use super::exec::resolve_or_install;
 use crate::error::Error;
 use crate::pins;
+use crate::python_venv;
 use crate::resolve::Resolution;
 use crate::shim;
 use crate::tool::Tool;
@@ -55,7 +54,11 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let project_dir = pin.source.project_dir().unwrap_or(&ctx.cwd).to_path_buf();
     let target = match &args.path {
         Some(path) => ctx.cwd.join(path),
-        None => configured_venv(&ctx.cwd)?.unwrap_or_else(|| project_dir.join(".venv")),
+        None => match pins::nearest_project_file(&ctx.cwd) {
+            Some(file) => python_venv::configured(&file)?,
+            None => None,
+        }
+        .unwrap_or_else(|| project_dir.join(".venv")),
     };
     let status = Command::new(&python)
         .args(["-m", "venv"])
@@ -86,29 +89,4 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
 
 fn pin_text(pin: &pins::Pin) -> String {
     pin.specs.first().map(|s| s.to_string()).unwrap_or_default()
-}
-
-/// `[python] venv` of the nearest envm.toml, resolved against that file's folder.
-fn configured_venv(cwd: &Path) -> Result<Option<PathBuf>, Error> {
-    #[derive(Deserialize)]
-    struct ProjectToml {
-        python: Option<PythonTable>,
-    }
-    #[derive(Deserialize)]
-    struct PythonTable {
-        venv: Option<String>,
-    }
-    let Some(file) = pins::nearest_project_file(cwd) else {
-        return Ok(None);
-    };
-    let text = std::fs::read_to_string(&file)
-        .map_err(|e| Error::msg(format!("cannot read {}: {e}", file.display()), None))?;
-    let doc: ProjectToml = toml::from_str(&text).map_err(|e| {
-        Error::msg(
-            format!("{}: [python] table: {}", file.display(), e.message().trim()),
-            Some("write it as `[python]` then `venv = \".venv\"`".into()),
-        )
-    })?;
-    let dir = file.parent().unwrap_or(cwd);
-    Ok(doc.python.and_then(|p| p.venv).map(|v| dir.join(v)))
 }
