@@ -105,6 +105,11 @@ pub fn project_policy(project_file: &Path) -> Result<Option<ProjectSandbox>, San
             });
         }
     };
+    // Every shim in a project with an envm.toml asks this: most such files have no
+    // [sandbox] table, and then need no parse (pin discovery already reported a broken file).
+    if !text.contains("sandbox") {
+        return Ok(None);
+    }
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
     let config_error = |line: usize, message: String| SandboxError::Config {
         file: project_file.to_path_buf(),
