@@ -284,13 +284,19 @@ pub fn locate(
     }
     let program = bin_dir.join(name);
     if !exec::is_executable(&program) {
-        return Err(ShimError::MissingBin {
-            tool,
-            version: label,
-            name: name_text(),
-            bin_dir,
-        }
-        .into());
+        // Another version of the toolchain exported this name (any `npm i -g` package can
+        // export `ls` or `git`): the pinned one lacks it, so the name is not the toolchain's
+        // here and runs what it would run without envm.
+        return match next_on_path(layout, name) {
+            Some(program) => Ok(system_target(tool, program, Some(pin), project_file)),
+            None => Err(ShimError::MissingBin {
+                tool,
+                version: label,
+                name: name_text(),
+                bin_dir,
+            }
+            .into()),
+        };
     }
     Ok(Target {
         tool,

@@ -12,4 +12,6 @@ mod pins;
 mod project_env;
 mod sandbox;
 mod sandbox_escapes;
+mod sandbox_secrets;
+mod shim_passthrough;
 mod shims;
