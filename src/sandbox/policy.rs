@@ -306,6 +306,36 @@ mod tests {
     }
 
     #[test]
+    fn project_dir_compares_canonical_home() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let real_home = root.join("var/home/me");
+        std::fs::create_dir_all(real_home.join("proj")).unwrap();
+        std::fs::write(real_home.join(".tool-versions"), "ruby 3.3.0\n").unwrap();
+        std::os::unix::fs::symlink("var/home", root.join("homes")).unwrap();
+        let home = root.join("homes/me");
+        let proj = real_home.join("proj");
+        assert_eq!(project_dir(&proj, Some(&home)), proj);
+    }
+
+    #[test]
+    fn symlinked_allowance_names_the_link() {
+        let (dir, _) = project("");
+        std::os::unix::fs::symlink("out", dir.path().join("link")).unwrap();
+        std::fs::write(
+            dir.path().join("envm.toml"),
+            "[sandbox]\nallow_read = [\"link\"]\n",
+        )
+        .unwrap();
+        match project_policy(&dir.path().join("envm.toml")) {
+            Err(SandboxError::Config { message, .. }) => {
+                assert!(message.contains("link is a symlink"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn no_table_is_none() {
         let (_d, got) = project("[tools]\nnode = \"22\"\n");
         assert!(got.unwrap().is_none());

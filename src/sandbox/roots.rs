@@ -163,7 +163,11 @@ pub fn compute(
         .filter_map(|p| p.canonicalize().ok())
         .collect();
     let cache = private_cache(layout, site, &own)?;
-    env.retain(|(key, _)| !CACHE_VARS.iter().any(|(name, _)| key.eq_ignore_ascii_case(name)));
+    env.retain(|(key, _)| {
+        !CACHE_VARS
+            .iter()
+            .any(|(name, _)| key.eq_ignore_ascii_case(name))
+    });
     for (name, folder) in CACHE_VARS {
         env.push((name.into(), cache.join(folder).into_os_string()));
     }
@@ -181,9 +185,11 @@ pub fn compute(
     roots.read.extend(own);
     // The program and envm itself: one file each, in canonical form.
     roots.read.extend(program.canonicalize().ok());
-    roots
-        .read
-        .extend(std::env::current_exe().ok().and_then(|p| p.canonicalize().ok()));
+    roots.read.extend(
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| p.canonicalize().ok()),
+    );
     if settings.fs == FsPolicy::WorkspaceWrite {
         roots.write.push(site.project.clone());
         roots.write.push(cache);
@@ -211,10 +217,8 @@ fn private_cache(layout: &Layout, site: &Site, own: &[PathBuf]) -> Result<PathBu
         .canonicalize()
         .map_err(io("cannot open envm's cache dir", cache_root))?;
     let dir = cache_root.join("sandbox").join(key);
-    std::fs::create_dir_all(&dir).map_err(io(
-        "cannot create the sandbox's private tool cache",
-        &dir,
-    ))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(io("cannot create the sandbox's private tool cache", &dir))?;
     // A symlink planted on the way (by an earlier run, were the cache dir writable) is refused.
     open_no_symlinks(&dir).map_err(|e| allowance_error(&dir, e))?;
     let held = site.home.iter().chain(own).find(|p| p.starts_with(&dir));
