@@ -308,7 +308,7 @@ impl Rules {
 
 /// Builds and creates the ruleset (not yet enforced): opens every path of `roots` once,
 /// without following symlinks, and adds its rule from that fd.
-pub fn build(roots: &Roots) -> Result<RulesetCreated, SandboxError> {
+pub fn build(roots: Roots) -> Result<RulesetCreated, SandboxError> {
     let ruleset = Ruleset::default()
         .set_compatibility(CompatLevel::BestEffort)
         .handle_access(AccessFs::from_all(FS_ABI))
@@ -340,11 +340,7 @@ pub fn build(roots: &Roots) -> Result<RulesetCreated, SandboxError> {
             rules = rules.add_allowance(path, right)?;
         }
     }
-    for fd in &roots.terminals {
-        let fd = fd.try_clone().map_err(|source| SandboxError::Io {
-            what: "cannot duplicate the terminal's fd".into(),
-            source,
-        })?;
+    for fd in roots.terminals {
         rules = rules.add_fd(fd, Right::Device)?;
     }
     Ok(rules.ruleset)

@@ -182,7 +182,7 @@ pub fn compute(
     };
     roots.read.push(PathBuf::from("/dev/shm"));
     roots.read.push(site.project.clone());
-    roots.read.extend(own);
+    roots.read.extend(envm_folders(layout, site, own));
     // The program and envm itself: one file each, in canonical form.
     roots.read.extend(program.canonicalize().ok());
     roots.read.extend(
@@ -196,6 +196,24 @@ pub fn compute(
     }
     roots.write.push(tmp.to_path_buf());
     Ok(roots)
+}
+
+/// envm's data and config dirs (`own`, canonical), readable for the toolchains, shims and
+/// global pins; one that holds `$HOME` (an odd `ENVM_HOME`) gives only those parts.
+fn envm_folders(layout: &Layout, site: &Site, own: Vec<PathBuf>) -> Vec<PathBuf> {
+    let holds_home = |dir: &PathBuf| site.home.as_ref().is_some_and(|h| h.starts_with(dir));
+    if !own.iter().any(holds_home) {
+        return own;
+    }
+    [
+        layout.installs_root(),
+        layout.shims_dir(),
+        layout.global_config(),
+    ]
+    .iter()
+    .filter_map(|p| p.canonicalize().ok())
+    .filter(|p| !holds_home(p))
+    .collect()
 }
 
 /// The private tool cache of the project at `site` (created): `cache/sandbox/<hash of the

@@ -153,7 +153,7 @@ pub fn run_sandboxed(
 
     let roots = roots::compute(settings, layout, &site, &resolved, &tmp_path, &mut env)?;
     let ruleset = if ll::kernel_abi() >= 1 {
-        Some(ll::build(&roots)?)
+        Some(ll::build(roots)?)
     } else {
         None
     };
