@@ -12,6 +12,7 @@ mod pins;
 mod project_env;
 mod sandbox;
 mod sandbox_escapes;
+mod sandbox_paths;
 mod sandbox_secrets;
 mod shim_passthrough;
 mod shims;

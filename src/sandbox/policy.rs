@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::{PolicyName, SandboxError, SandboxFlags, env_filter, trust};
+use super::{PolicyName, SandboxError, SandboxFlags, env_filter, roots, trust};
 use crate::layout::Layout;
 
 /// What the filesystem layer allows writing.
@@ -148,10 +148,8 @@ pub fn project_policy(project_file: &Path) -> Result<Option<ProjectSandbox>, San
         ("allow_write", &table.allow_write, &mut settings.allow_write),
     ] {
         for raw in list {
-            let path = project
-                .join(raw)
-                .canonicalize()
-                .map_err(|e| config_error(line, format!("{key}: `{raw}` cannot be opened: {e}")))?;
+            let path = roots::resolve_allowance(&project, Path::new(raw))
+                .map_err(|e| config_error(line, format!("{key}: `{raw}`: {e}")))?;
             if !path.starts_with(&project) {
                 widening.push(format!("{key} {} (outside the project)", path.display()));
             }
@@ -212,11 +210,7 @@ pub fn decide(
         (&flags.allow_write, &mut settings.allow_write),
     ] {
         for path in list {
-            let full = cwd.join(path);
-            let canonical = full
-                .canonicalize()
-                .map_err(|source| SandboxError::BadPath { path: full, source })?;
-            out.push(canonical);
+            out.push(roots::resolve_allowance(cwd, path)?);
         }
     }
     settings.allow_env.extend(flags.allow_env.iter().cloned());
@@ -233,10 +227,14 @@ pub fn project_dir(cwd: &Path, home: Option<&Path>) -> PathBuf {
             .flat_map(|t| t.own_pin_files().iter()),
     );
     let names: Vec<&str> = names.copied().collect();
+    // Compared in canonical form: a home reached through a symlink (`/home -> var/home`)
+    // still stops the search.
+    let home = roots::canonical_home(home);
+    let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
     cwd.ancestors()
-        .take_while(|dir| home.is_none_or(|h| !h.starts_with(dir)))
+        .take_while(|dir| home.as_ref().is_none_or(|h| !h.starts_with(dir)))
         .find(|dir| names.iter().any(|n| dir.join(n).is_file()))
-        .unwrap_or(cwd)
+        .unwrap_or(&cwd)
         .to_path_buf()
 }
 
@@ -305,6 +303,36 @@ mod tests {
         assert_eq!(project_dir(&sub, Some(&home)), sub);
         std::fs::write(home.join("proj/.nvmrc"), "22\n").unwrap();
         assert_eq!(project_dir(&sub, Some(&home)), home.join("proj"));
+    }
+
+    #[test]
+    fn project_dir_compares_canonical_home() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let real_home = root.join("var/home/me");
+        std::fs::create_dir_all(real_home.join("proj")).unwrap();
+        std::fs::write(real_home.join(".tool-versions"), "ruby 3.3.0\n").unwrap();
+        std::os::unix::fs::symlink("var/home", root.join("homes")).unwrap();
+        let home = root.join("homes/me");
+        let proj = real_home.join("proj");
+        assert_eq!(project_dir(&proj, Some(&home)), proj);
+    }
+
+    #[test]
+    fn symlinked_allowance_names_the_link() {
+        let (dir, _) = project("");
+        std::os::unix::fs::symlink("out", dir.path().join("link")).unwrap();
+        std::fs::write(
+            dir.path().join("envm.toml"),
+            "[sandbox]\nallow_read = [\"link\"]\n",
+        )
+        .unwrap();
+        match project_policy(&dir.path().join("envm.toml")) {
+            Err(SandboxError::Config { message, .. }) => {
+                assert!(message.contains("link is a symlink"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
