@@ -18,7 +18,7 @@ use crate::spec::SpecKind;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The pin file (default: the nearest envm.toml)
+    /// The project file (default: the nearest envm.toml)
     pub file: Option<PathBuf>,
     /// Forget the file instead
     #[arg(long)]
