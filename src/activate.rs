@@ -239,18 +239,21 @@ fn path_starts_with(path: &OsStr, dirs: &[PathBuf]) -> bool {
 ///
 /// A python project's virtualenv (`[python] venv`, once created) comes first.
 ///
-/// In a project whose `envm.toml` has a `[sandbox]` table the answer is the shims folder
-/// instead: the toolchains' binaries must not be reachable unsandboxed, and each shim applies
-/// the project's sandbox (the pins still decide which version runs).
+/// In a project whose `envm.toml` has a `[sandbox]` table (or cannot be read or parsed) the
+/// answer is the shims folder instead: the toolchains' binaries must not be reachable
+/// unsandboxed, and each shim applies the project's sandbox or reports why it cannot.
 pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
     let project_file = pins::nearest_project_file(cwd);
     if let Some(file) = &project_file {
         match crate::sandbox::project_policy(file) {
             Ok(Some(_)) => return vec![layout.shims_dir()],
             Ok(None) => {}
+            // Fail closed: a project file that cannot be read (or parsed) may hold a
+            // [sandbox]; the shims then refuse to run, with the reason, instead of the
+            // toolchains running unsandboxed.
             Err(err) => {
                 report(Error::from(err));
-                return Vec::new();
+                return vec![layout.shims_dir()];
             }
         }
     }
@@ -282,14 +285,12 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
                 spec: spec.to_string(),
                 source_desc: pin.source.describe(),
             })),
-            Resolution::Unresolved { spec, reason } => {
-                report(Error::from(ShimError::Unresolved {
-                    tool: pin.tool,
-                    spec: spec.to_string(),
-                    source_desc: pin.source.describe(),
-                    reason,
-                }))
-            }
+            Resolution::Unresolved { spec, reason } => report(Error::from(ShimError::Unresolved {
+                tool: pin.tool,
+                spec: spec.to_string(),
+                source_desc: pin.source.describe(),
+                reason,
+            })),
             Resolution::Untrusted { spec, file } => report(Error::from(ShimError::UntrustedPath {
                 tool: pin.tool,
                 spec: spec.to_string(),

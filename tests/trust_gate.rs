@@ -31,10 +31,7 @@ fn hook_path(env: &TestEnv) -> Run {
 #[test]
 fn symlinked_envm_toml_is_not_trusted_through_its_target() {
     let env = TestEnv::new();
-    env.write(
-        "trusted/envm.toml",
-        "[env]\nDEPLOY_TOKEN = \"s3cret\"\n",
-    );
+    env.write("trusted/envm.toml", "[env]\nDEPLOY_TOKEN = \"s3cret\"\n");
     let mut trust = env.envm(["trust", "envm.toml"]);
     trust.current_dir(env.work.join("trusted"));
     Run::of(trust).ok();
@@ -274,7 +271,11 @@ fn envm_venv_refuses_a_target_outside_the_project() {
     for target in ["../escaped", "/tmp/../.."] {
         let run = Run::of(env.envm(["venv", target]));
         assert_eq!(run.code, Some(1), "{target}: {}", run.stdout);
-        assert!(run.stderr.contains("not inside the project"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("not inside the project"),
+            "{}",
+            run.stderr
+        );
     }
     assert!(!escaped.exists());
     // Inside: made, recorded as envm's own, and used without trust.
@@ -363,7 +364,10 @@ fn env_names_never_become_shell_code() {
         );
         for shell in ["bash", "zsh", "fish"] {
             eval_in(&env, shell);
-            assert!(!ran.exists(), "{shell} ran code from the [env] name {entry}");
+            assert!(
+                !ran.exists(),
+                "{shell} ran code from the [env] name {entry}"
+            );
         }
     }
 }

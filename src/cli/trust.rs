@@ -77,14 +77,16 @@ fn widenings(ctx: &Context, file: &Path, text: &str) -> Result<Vec<String>, Erro
         if *value == entry.value {
             out.push(format!("set {name} = {value:?}"));
         } else {
-            out.push(format!(
-                "set {name} = {:?} (here: {value:?})",
-                entry.value
-            ));
+            out.push(format!("set {name} = {:?} (here: {value:?})", entry.value));
         }
     }
     if let Some(sandbox) = sandbox_policy(file, &parsed)? {
-        out.extend(sandbox.widening.iter().map(|w| format!("widen the sandbox: {w}")));
+        out.extend(
+            sandbox
+                .widening
+                .iter()
+                .map(|w| format!("widen the sandbox: {w}")),
+        );
     }
     out.extend(path_pins(&parsed.pins));
     if let Some(venv) = python_venv::configured_in(&parsed)?

@@ -93,18 +93,20 @@ impl<'a> Dir<'a> {
                     )
                 };
                 if fd < 0 {
-                    return Err(io::Error::last_os_error());
+                    let e = io::Error::last_os_error();
+                    return if denied_by_this_process_sandbox(&e, dir.as_raw_fd(), &name) {
+                        Ok(None)
+                    } else {
+                        Err(e)
+                    };
                 }
                 // SAFETY: a non-negative fd was just opened here and is owned by nobody else.
                 let mut file = unsafe { File::from_raw_fd(fd) };
                 file.read_to_end(&mut bytes)?;
             }
-            _ => match std::fs::read(self.path.join(name)) {
-                Ok(read) => bytes = read,
-                Err(e) if is_absent(&e) || e.kind() == io::ErrorKind::IsADirectory => {
-                    return Ok(None);
-                }
-                Err(e) => return Err(e),
+            _ => match read_file(&self.path.join(name))? {
+                Some(read) => bytes = read,
+                None => return Ok(None),
             },
         }
         Ok(Some(match String::from_utf8(bytes) {
@@ -130,6 +132,34 @@ impl<'a> Dir<'a> {
 /// Whether a failed lookup means "no such file here" (as opposed to "there, but unreadable").
 pub fn is_absent(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(libc::ENOTDIR)
+}
+
+/// The bytes of the pin or config file at `path`; `None` when it does not exist (or is a
+/// folder, or is hidden from this process by its sandbox); an error when it exists but
+/// cannot be read.
+pub fn read_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if is_absent(&e) || e.kind() == io::ErrorKind::IsADirectory => Ok(None),
+        Err(e) => match CString::new(path.as_os_str().as_bytes()) {
+            Ok(name) if denied_by_this_process_sandbox(&e, libc::AT_FDCWD, &name) => Ok(None),
+            _ => Err(e),
+        },
+    }
+}
+
+/// Whether opening `name` (relative to `at`) failed only because a security module confines
+/// this process: envm's own sandbox (Landlock) hides files above the project from what runs
+/// inside it. The file's permissions allow reading it (`faccessat`, which Landlock does not
+/// restrict), so nothing in the project made it unreadable; outside the sandbox it is read.
+/// A file made unreadable by its permissions (`chmod 000`) fails that check and stays an
+/// error.
+fn denied_by_this_process_sandbox(e: &io::Error, at: libc::c_int, name: &std::ffi::CStr) -> bool {
+    if e.raw_os_error() != Some(libc::EACCES) {
+        return false;
+    }
+    // SAFETY: valid (or AT_FDCWD) directory fd and NUL-terminated name; only the result is used.
+    unsafe { libc::faccessat(at, name.as_ptr(), libc::R_OK, libc::AT_EACCESS) == 0 }
 }
 
 /// The [`Stamp`] of a file by path.

@@ -41,10 +41,11 @@ fn malformed(
     message: impl Into<String>,
     hint: Option<String>,
 ) -> PinError {
+    // Messages quote what the file holds: never print its control characters raw.
     PinError::Malformed {
         path: path.to_path_buf(),
         line,
-        message: message.into(),
+        message: super::project_file::printable(&message.into()),
         hint,
     }
 }

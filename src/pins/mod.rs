@@ -279,10 +279,9 @@ fn read_pin_file(dir: &Dir, name: &str) -> Result<Option<Vec<Pin>>, PinError> {
 
 /// The file's text (bytes that are not UTF-8 replaced, so the parser names the file), or
 /// `None` when it does not exist; a file that exists but cannot be read is an error.
-fn read_if_exists(path: &Path) -> Result<Option<String>, PinError> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
-        Err(e) if dir::is_absent(&e) => Ok(None),
+pub(crate) fn read_if_exists(path: &Path) -> Result<Option<String>, PinError> {
+    match dir::read_file(path) {
+        Ok(bytes) => Ok(bytes.map(|b| String::from_utf8_lossy(&b).into_owned())),
         Err(source) => Err(PinError::Unreadable {
             path: path.to_path_buf(),
             source,

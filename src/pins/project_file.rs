@@ -160,7 +160,12 @@ pub fn parse(path: &Path, text: &str, kind: Kind) -> Result<ProjectFile, PinErro
         } else {
             TOOLS_HINT
         };
-        malformed(path, line, format!("invalid envm.toml: {message}"), Some(hint))
+        malformed(
+            path,
+            line,
+            format!("invalid envm.toml: {message}"),
+            Some(hint),
+        )
     })?;
     if kind == Kind::Project
         && let Some(signatures) = &raw.signatures
@@ -224,7 +229,12 @@ fn tool_pin(path: &Path, line: usize, name: &str, value: ToolValue) -> Result<Pi
         ToolValue::Many(list) => list,
     };
     if scalars.is_empty() {
-        return Err(malformed(path, line, format!("`{name}` lists no version"), None));
+        return Err(malformed(
+            path,
+            line,
+            format!("`{name}` lists no version"),
+            None,
+        ));
     }
     let parse_spec = |text: &str| {
         Spec::parse(tool, text).map_err(|e| malformed(path, line, e.to_string(), Some(&e.hint())))
@@ -274,7 +284,10 @@ fn env_entry(
             return Err(malformed(
                 path,
                 line,
-                format!("[env] {name}: a {} is not a variable value", other.type_str()),
+                format!(
+                    "[env] {name}: a {} is not a variable value",
+                    other.type_str()
+                ),
                 Some(ENV_HINT),
             ));
         }
@@ -323,22 +336,6 @@ pub fn printable(text: &str) -> String {
         .collect()
 }
 
-/// A project file that exists but cannot be read is an error; a missing one is `None`.
-fn read(path: &Path) -> Result<Option<String>, PinError> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        })),
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound) => Ok(None),
-        Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => Ok(None),
-        Err(source) => Err(PinError::Unreadable {
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
-}
-
 type Cache = Mutex<HashMap<PathBuf, Arc<ProjectFile>>>;
 
 fn cache() -> &'static Cache {
@@ -354,7 +351,7 @@ pub fn load(path: &Path) -> Result<Option<Arc<ProjectFile>>, PinError> {
     {
         return Ok(Some(found.clone()));
     }
-    match read(path)? {
+    match super::read_if_exists(path)? {
         Some(text) => parse_cached(path, &text).map(Some),
         None => Ok(None),
     }
@@ -390,11 +387,8 @@ mod tests {
         let text = "[tools]\nnode = \"22\"\n[env]\nZED = \"1\"\nALPHA = 2\n[python]\nvenv = \".venv\"\n[sandbox]\npolicy = \"read-only\"\nallow_net = true\n";
         let file = parse(Path::new("/p/envm.toml"), text, Kind::Project).unwrap();
         assert_eq!(file.pins.len(), 1);
-        let names: Vec<(&str, usize)> = file
-            .env
-            .iter()
-            .map(|e| (e.name.as_str(), e.line))
-            .collect();
+        let names: Vec<(&str, usize)> =
+            file.env.iter().map(|e| (e.name.as_str(), e.line)).collect();
         assert_eq!(names, [("ZED", 4), ("ALPHA", 5)]);
         assert_eq!(file.venv.unwrap().line, 7);
         let sandbox = file.sandbox.unwrap();
@@ -403,7 +397,8 @@ mod tests {
 
     #[test]
     fn unknown_tables_and_keys_name_line_and_name() {
-        let (line, message) = err_line("[tools]\nnode = \"22\"\n\n[sandbx]\npolicy = \"read-only\"\n");
+        let (line, message) =
+            err_line("[tools]\nnode = \"22\"\n\n[sandbx]\npolicy = \"read-only\"\n");
         assert_eq!(line, 4, "{message}");
         assert!(message.contains("sandbx"), "{message}");
         let (line, message) = err_line("[sandbox]\npolicy = \"read-only\"\nallow_netw = true\n");

@@ -64,7 +64,10 @@ fn key(file: &Path) -> Result<PathBuf, SandboxError> {
 
 /// The SHA-256 (hex) of `bytes`.
 fn digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The bytes of `file`, opened without following a symlink at its own name (`O_NOFOLLOW`):
