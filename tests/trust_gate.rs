@@ -2,6 +2,7 @@
 //! files may make envm do before the user ran `envm trust` on them. Planted "repo code" only
 //! writes a marker file in the test's own temp folder, so a failing check is harmless.
 
+use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -371,3 +372,27 @@ fn env_names_never_become_shell_code() {
         }
     }
 }
+
+// Inside envm's sandbox, Landlock hides pin files above the project (`~/.tool-versions`):
+// those are skipped there, as before, while a file made unreadable by its permissions is an
+// error everywhere.
+crate::both_users!(
+    pin_files_hidden_by_the_sandbox_are_skipped_inside_it,
+    |who| {
+        let s = Sbx::new(who);
+        write_file(&s.env.home.join(".tool-versions"), "python system\n");
+        let project = s.env.home.join("proj");
+        write_file(&project.join("a.txt"), "x\n");
+        s.hand_over();
+        let envm = crate::support::sandbox::user_envm();
+        let mut cmd = s.envm(&[
+            OsStr::new("exec"),
+            OsStr::new("--sandbox"),
+            OsStr::new("--"),
+        ]);
+        cmd.arg(&envm).arg("current").current_dir(&project);
+        let run = Run::of(cmd);
+        assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+        assert!(!run.stderr.contains("cannot read"), "{}", run.stderr);
+    }
+);
