@@ -16,3 +16,4 @@ mod sandbox_paths;
 mod sandbox_secrets;
 mod shim_passthrough;
 mod shims;
+mod trust_gate;

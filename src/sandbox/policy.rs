@@ -11,10 +11,9 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
 use super::{PolicyName, SandboxError, SandboxFlags, env_filter, roots, trust};
 use crate::layout::Layout;
+use crate::pins::PinError;
 
 /// What the filesystem layer allows writing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,58 +72,46 @@ pub struct ProjectSandbox {
     pub widening: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct ProjectToml {
-    sandbox: Option<toml::Spanned<Table>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Table {
-    policy: Option<PolicyName>,
-    #[serde(default)]
-    allow_net: bool,
-    #[serde(default)]
-    allow_read: Vec<String>,
-    #[serde(default)]
-    allow_write: Vec<String>,
-    #[serde(default)]
-    allow_env: Vec<String>,
-}
-
 /// The `[sandbox]` table of `project_file` (an envm.toml), or `None` when the file is missing
 /// or has no such table. Trust is checked later, by [`decide`].
 pub fn project_policy(project_file: &Path) -> Result<Option<ProjectSandbox>, SandboxError> {
-    let text = match std::fs::read_to_string(project_file) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(SandboxError::Read {
-                path: project_file.to_path_buf(),
-                source,
+    // The one schema (parsed once per process, shared with pin discovery): an unknown table
+    // or key is an error there, so a typo never drops the sandbox.
+    let file = match crate::pins::project_file::load(project_file) {
+        Ok(Some(file)) => file,
+        Ok(None) => return Ok(None),
+        Err(PinError::Unreadable { path, source }) => {
+            return Err(SandboxError::Read { path, source });
+        }
+        Err(PinError::Malformed {
+            path,
+            line,
+            message,
+            ..
+        }) => {
+            return Err(SandboxError::Config {
+                file: path,
+                line,
+                message,
+            });
+        }
+        Err(other) => {
+            return Err(SandboxError::Config {
+                file: project_file.to_path_buf(),
+                line: 1,
+                message: other.to_string(),
             });
         }
     };
-    // Every shim in a project with an envm.toml asks this: most such files have no
-    // [sandbox] table, and then need no parse (pin discovery already reported a broken file).
-    if !text.contains("sandbox") {
+    let Some(table) = file.sandbox.clone() else {
         return Ok(None);
-    }
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    };
+    let line = table.line;
     let config_error = |line: usize, message: String| SandboxError::Config {
         file: project_file.to_path_buf(),
         line,
         message,
     };
-    let doc: ProjectToml = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map(|s| line_of(s.start)).unwrap_or(1);
-        config_error(line, e.message().trim().to_string())
-    })?;
-    let Some(spanned) = doc.sandbox else {
-        return Ok(None);
-    };
-    let line = line_of(spanned.span().start);
-    let table = spanned.into_inner();
     let dir = project_file.parent().unwrap_or(Path::new("/"));
     let project = dir.canonicalize().map_err(|source| SandboxError::Read {
         path: dir.to_path_buf(),
