@@ -307,7 +307,10 @@ mod tests {
 
     #[test]
     fn symlinked_allowance_names_the_link() {
-        let (dir, _) = project("");
+        // A fresh folder: project files are parsed once per process, so the file is written
+        // before its first read.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
         std::os::unix::fs::symlink("out", dir.path().join("link")).unwrap();
         std::fs::write(
             dir.path().join("envm.toml"),
