@@ -86,7 +86,8 @@ pub struct Artifact {
     pub version: String,
     /// Where it is downloaded from (rewritten onto the configured registry).
     pub url: String,
-    /// The tarball's file name (`bun-linux-x64-1.4.5.tgz`), for the cache and the lock.
+    /// The tarball's file name as `npm pack` gives it (`oven-bun-linux-x64-1.4.5.tgz`,
+    /// `deno-linux-x64-glibc-2.9.6.tgz`): unique per package, for the cache and the lock.
     pub file_name: String,
     pub integrity: Integrity,
 }
@@ -167,18 +168,12 @@ impl NpmClient {
             source,
         })?;
         let url = self.registry.tarball_url(&entry.dist.tarball)?;
-        let file_name = url
-            .rsplit('/')
-            .next()
-            .filter(|n| !n.is_empty())
-            .unwrap_or("package.tgz")
-            .to_string();
         Ok(Artifact {
             tool,
             package: platform_package.to_string(),
             version: version.to_string(),
             url,
-            file_name,
+            file_name: pack_file_name(platform_package, version),
             integrity,
         })
     }
@@ -270,6 +265,12 @@ impl NpmClient {
             .into()),
         }
     }
+}
+
+/// `npm pack`'s file name: the scope without `@`, joined with a dash.
+fn pack_file_name(package: &str, version: &str) -> String {
+    let flat = package.trim_start_matches('@').replace('/', "-");
+    format!("{flat}-{version}.tgz")
 }
 
 /// Copies `from` into `to`, refusing more than [`TARBALL_LIMIT`] bytes; read errors are the
