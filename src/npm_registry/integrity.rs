@@ -231,7 +231,7 @@ impl Verifier {
     pub fn finish(self) -> Result<u64, IntegrityError> {
         let algorithm = self.expected.algorithm;
         let actual = self.hasher.finalize();
-        if self.expected.digests.iter().any(|d| *d == actual) {
+        if self.expected.digests.contains(&actual) {
             Ok(self.bytes)
         } else {
             Err(IntegrityError::Mismatch {
