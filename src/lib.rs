@@ -15,6 +15,7 @@ pub mod installed;
 pub mod layout;
 pub mod link;
 pub mod lockfile;
+pub mod npm_registry;
 pub mod pins;
 pub mod project_env;
 pub mod provider;
