@@ -6,12 +6,12 @@
 use std::path::Path;
 use std::process::Command;
 
-use envm::fetch::FetchError;
-use envm::host::Host;
-use envm::npm_registry::{
+use envm::fetch::http::FetchError;
+use envm::fetch::npm::{
     IntegrityError, NpmClient, NpmError, NpmTool, Registry, X64Level, client::PACKUMENT_LIMIT,
 };
-use envm::unpack::{ArchiveKind, unpack};
+use envm::fetch::unpack::{ArchiveKind, unpack};
+use envm::host::Host;
 
 use crate::support::Run;
 use crate::support::dist::{Fault, gz};

@@ -3,7 +3,7 @@
 //!
 //! Network failures are reported as [`FetchError`]s, like every other download of envm.
 //! `ENVM_OFFLINE=1` forbids every request. Not done here (yet): retries and the download
-//! cache, which `crate::fetch` owns for sha256-checked archives.
+//! cache, which `crate::fetch::http` owns for sha256-checked archives.
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use super::integrity::{Integrity, IntegrityError, VerifyingReader, VerifyingWrit
 use super::packument::{Packument, PackumentError};
 use super::platform::{NoPlatformPackage, NpmTool};
 use super::{Registry, RegistryError};
-use crate::fetch::FetchError;
+use crate::fetch::http::FetchError;
 
 /// Largest package document accepted: 32 MiB. bun's full document on the public registry is a
 /// few MB (about 200 versions with all their metadata) and grows by one version a week or so;
@@ -190,7 +190,7 @@ impl NpmClient {
                 limit: TARBALL_LIMIT,
             });
         }
-        let partial = crate::fetch::partial_path(dest);
+        let partial = crate::fetch::http::partial_path(dest);
         let io_error = |path: &Path, source| NpmError::Io {
             path: path.to_path_buf(),
             source,
