@@ -236,15 +236,22 @@ impl Net {
         if self.offline {
             return Err(FetchError::Offline { url: url.into() });
         }
-        let resp = self
-            .client
-            .get(url)
-            .send()
-            .map_err(|e| FetchError::Unreachable {
-                url: url.into(),
-                reason: error_chain(&e),
-                attempts: 1,
-            })?;
+        let resp = self.client.get(url).send().map_err(|e| {
+            if e.is_timeout() && !e.is_connect() {
+                // Connected, but no answer within the window.
+                FetchError::Stalled {
+                    url: url.into(),
+                    got: 0,
+                    window: self.stall_window,
+                }
+            } else {
+                FetchError::Unreachable {
+                    url: url.into(),
+                    reason: error_chain(&e),
+                    attempts: 1,
+                }
+            }
+        })?;
         let status = resp.status().as_u16();
         match status {
             200..=299 => Ok(resp),
@@ -373,7 +380,9 @@ impl<'a> StallGuard<'a> {
     /// A read error: a read that timed out (nothing arrived for a whole window) is a stall.
     fn read_failed(&self, e: &io::Error) -> FetchError {
         let timed_out = e.kind() == io::ErrorKind::TimedOut
-            || self.window_start.elapsed() >= self.window && self.in_window < STALL_MIN_BYTES;
+            || e.get_ref()
+                .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+                .is_some_and(reqwest::Error::is_timeout);
         if timed_out {
             self.stalled()
         } else {

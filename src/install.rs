@@ -336,8 +336,7 @@ fn lock(tool_dir: &Path, version: &Version) -> Result<fs::File, InstallError> {
             .map_err(io_err(&path))?;
         file.lock().map_err(io_err(&path))?;
         let held = file.metadata().map_err(io_err(&path))?;
-        if fs::metadata(&path).is_ok_and(|now| (now.dev(), now.ino()) == (held.dev(), held.ino()))
-        {
+        if fs::metadata(&path).is_ok_and(|now| (now.dev(), now.ino()) == (held.dev(), held.ino())) {
             return Ok(file);
         }
     }

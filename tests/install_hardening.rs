@@ -20,7 +20,11 @@ fn top() -> String {
 }
 
 fn entry(rel: &str, kind: EntryType, link: &str, body: &[u8]) -> Vec<u8> {
-    let mode = if kind == EntryType::Regular { 0o755 } else { 0o777 };
+    let mode = if kind == EntryType::Regular {
+        0o755
+    } else {
+        0o777
+    };
     raw_entry(&format!("{}/{rel}", top()), kind, mode, link, body)
 }
 
@@ -95,7 +99,12 @@ fn hard_link_through_a_symlink_chain_is_refused() {
 fn links_inside_the_folder_still_install() {
     let (env, dist) = (TestEnv::new(), Dist::start());
     let tar = raw_tar(&[
-        entry("lib/real", EntryType::Regular, "", b"#!/bin/sh\necho real\n"),
+        entry(
+            "lib/real",
+            EntryType::Regular,
+            "",
+            b"#!/bin/sh\necho real\n",
+        ),
         entry("lib/here", EntryType::Symlink, ".", b""),
         entry("bin/node", EntryType::Symlink, "../lib/here/real", b""),
         raw_entry(
@@ -111,6 +120,20 @@ fn links_inside_the_folder_still_install() {
     let bin = installs(&env, "node").join(VERSION).join("bin");
     assert_eq!(crate::install::run_bin(&bin.join("node")), "real");
     assert_eq!(crate::install::run_bin(&bin.join("hard")), "real");
+}
+
+/// `len` bytes that do not compress (xorshift).
+fn noise(len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 8);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(len);
+    out
 }
 
 /// Runs `cmd`, killing it after `limit`; returns its output and how long it ran.
@@ -149,6 +172,32 @@ fn a_trickling_archive_download_fails_at_the_stall_deadline() {
 }
 
 #[test]
+fn a_download_that_goes_silent_fails_at_the_stall_deadline() {
+    let (env, dist) = (TestEnv::new(), Dist::start());
+    let tar = raw_tar(&[entry(
+        "lib/blob",
+        EntryType::Regular,
+        "",
+        &noise(256 * 1024),
+    )]);
+    dist.replace_node_archive(VERSION, &tar);
+    let tarball = Dist::node_path(VERSION, "tar.xz");
+    dist.fault(&tarball, Fault::Hang(Duration::from_secs(60)));
+    let mut cmd = envm(&env, &dist, &["install", &format!("node@{VERSION}")]);
+    cmd.env("ENVM_HTTP_TIMEOUT", "2");
+    let (out, took) = run_with_limit(cmd, Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(took < Duration::from_secs(10), "took {took:?}: {stderr}");
+    assert!(
+        stderr.contains("stalled") && stderr.contains(&tarball),
+        "{stderr}"
+    );
+    assert_eq!(dist.hits(&tarball), 1);
+    assert!(partial_downloads(&env).is_empty());
+}
+
+#[test]
 fn a_trickling_index_fails_at_the_stall_deadline() {
     let (env, dist) = (TestEnv::new(), Dist::start());
     dist.fault("/node/index.json", Fault::Trickle(Duration::from_secs(1)));
@@ -174,7 +223,11 @@ fn an_oversized_index_is_refused_with_the_cap_named() {
     let run = Run::of(envm(&env, &dist, &["install", "node@22"])).code(1);
     assert!(run.stderr.contains("/node/index.json"), "{}", run.stderr);
     assert!(run.stderr.contains("32 MiB"), "{}", run.stderr);
-    assert_eq!(dist.hits("/node/index.json"), 1, "an oversized document is not retried");
+    assert_eq!(
+        dist.hits("/node/index.json"),
+        1,
+        "an oversized document is not retried"
+    );
     // Nothing of it was cached.
     let cached = std::fs::read_dir(env.envm_home.join("cache/index"))
         .map(|rd| rd.count())
@@ -205,7 +258,11 @@ exit $rc"#,
 
 fn assert_disk_full_clean(label: &str, (run, left, hits): (Run, Vec<String>, usize)) {
     assert_eq!(run.code, Some(1), "{label}: {}", run.stderr);
-    assert!(run.stderr.contains("disk full at"), "{label}: {}", run.stderr);
+    assert!(
+        run.stderr.contains("disk full at"),
+        "{label}: {}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("tried"), "{label}: {}", run.stderr);
     assert_eq!(hits, 1, "{label}: a full disk is not retried");
     // A verified, complete download may stay in the cache; nothing partial may.
@@ -223,15 +280,7 @@ fn assert_disk_full_clean(label: &str, (run, left, hits): (Run, Vec<String>, usi
 #[test]
 fn a_full_disk_while_downloading_is_one_clear_error() {
     // 2 MiB that do not compress: the download itself does not fit.
-    let mut noise = Vec::with_capacity(2 << 20);
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    while noise.len() < 2 << 20 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        noise.extend_from_slice(&x.to_le_bytes());
-    }
-    let tar = raw_tar(&[entry("lib/blob", EntryType::Regular, "", &noise)]);
+    let tar = raw_tar(&[entry("lib/blob", EntryType::Regular, "", &noise(2 << 20))]);
     assert_disk_full_clean("download", install_on_tiny_disk(&tar));
 }
 
@@ -272,17 +321,18 @@ fn index_versions_with_escapes_are_never_listed_or_installed() {
         serde_json::from_slice(&dist.get("/zig/index.json")).unwrap();
     let release = index["0.14.0"].clone();
     index.insert("0.15.0-dev.1+\u{1b}]0;pwned\u{7}".into(), release);
-    dist.put(
-        "/zig/index.json",
-        serde_json::to_vec(&index).unwrap(),
-    );
+    dist.put("/zig/index.json", serde_json::to_vec(&index).unwrap());
     let run = Run::of(envm(&env, &dist, &["ls-remote", "zig"])).ok();
     assert!(!run.stdout.contains('\u{1b}'), "{:?}", run.stdout);
     assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
     assert!(run.stdout.contains("0.14.0"), "{}", run.stdout);
     let run = Run::of(envm(&env, &dist, &["install", "zig@0.15.0-dev.1"]));
     assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
-    assert!(install_entries(&env, "zig").iter().all(|n| !n.contains('\u{1b}')));
+    assert!(
+        install_entries(&env, "zig")
+            .iter()
+            .all(|n| !n.contains('\u{1b}'))
+    );
 }
 
 #[test]
