@@ -298,7 +298,7 @@ impl Net {
             let result = pump(
                 url,
                 &expected,
-                Source::Http(resp, total, self.stall_window),
+                Source::Http(Box::new(resp), total, self.stall_window),
                 Some(Keep {
                     file,
                     path: &partial,
@@ -434,7 +434,7 @@ fn tracing_note(e: &FetchError, delay: Duration) {
 
 enum Source {
     /// A response, its announced length and the stall window.
-    Http(reqwest::blocking::Response, Option<u64>, Duration),
+    Http(Box<reqwest::blocking::Response>, Option<u64>, Duration),
     File(std::fs::File),
 }
 
@@ -489,9 +489,11 @@ fn produce(
     tx: SyncSender<Vec<u8>>,
 ) -> Result<String, FetchError> {
     let (mut reader, total, mut guard): (Box<dyn Read>, Option<u64>, _) = match source {
-        Source::Http(resp, total, window) => {
-            (Box::new(resp), total, Some(StallGuard::new(url, window)))
-        }
+        Source::Http(resp, total, window) => (
+            resp as Box<dyn Read>,
+            total,
+            Some(StallGuard::new(url, window)),
+        ),
         Source::File(file) => (Box::new(file), None, None),
     };
     let mut hasher = Sha256::new();
