@@ -17,9 +17,12 @@
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
+
+mod stall;
+use stall::StallGuard;
 
 /// How many times a transient failure is tried in all.
 const ATTEMPTS: u32 = 4;
@@ -334,68 +337,6 @@ fn write_error(path: &Path, source: io::Error) -> FetchError {
     }
 }
 
-/// Fails a transfer that receives less than [`STALL_MIN_BYTES`] in a window: one clock read
-/// per read call, no thread.
-struct StallGuard<'a> {
-    url: &'a str,
-    window: Duration,
-    window_start: Instant,
-    in_window: u64,
-    got: u64,
-}
-
-impl<'a> StallGuard<'a> {
-    fn new(url: &'a str, window: Duration) -> StallGuard<'a> {
-        StallGuard {
-            url,
-            window,
-            window_start: Instant::now(),
-            in_window: 0,
-            got: 0,
-        }
-    }
-
-    /// Notes `n` bytes that just arrived.
-    fn arrived(&mut self, n: usize) -> Result<(), FetchError> {
-        self.got += n as u64;
-        self.in_window += n as u64;
-        if self.window_start.elapsed() >= self.window {
-            if self.in_window < STALL_MIN_BYTES {
-                return Err(self.stalled());
-            }
-            self.window_start = Instant::now();
-            self.in_window = 0;
-        }
-        Ok(())
-    }
-
-    fn stalled(&self) -> FetchError {
-        FetchError::Stalled {
-            url: self.url.into(),
-            got: self.got,
-            window: self.window,
-        }
-    }
-
-    /// A read error: a read that timed out (nothing arrived for a whole window) is a stall.
-    fn read_failed(&self, e: &io::Error) -> FetchError {
-        let timed_out = e.kind() == io::ErrorKind::TimedOut
-            || e.get_ref()
-                .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
-                .is_some_and(reqwest::Error::is_timeout);
-        if timed_out {
-            self.stalled()
-        } else {
-            FetchError::Body {
-                url: self.url.into(),
-                got: self.got,
-                reason: error_chain(e),
-                attempts: 1,
-            }
-        }
-    }
-}
-
 /// Where a download is written until its digest is checked.
 pub fn partial_path(keep: &Path) -> PathBuf {
     let name = keep
@@ -581,7 +522,8 @@ impl Read for ChannelReader {
 }
 
 fn progress_bar(url: &str, total: Option<u64>) -> indicatif::ProgressBar {
-    let name = url.rsplit('/').next().unwrap_or(url).to_string();
+    let name = url.rsplit('/').next().unwrap_or(url);
+    let name = crate::error::printable(name).into_owned();
     let bar = match total {
         Some(n) => indicatif::ProgressBar::new(n),
         None => indicatif::ProgressBar::new_spinner(),

@@ -97,7 +97,7 @@ pub fn get(
             let _ = write_atomically(&path, text.as_bytes());
             Ok(text)
         }
-        Err(err @ (FetchError::NotFound { .. } | FetchError::DiskFull { .. })) => Err(err.into()),
+        Err(err @ FetchError::NotFound { .. }) => Err(err.into()),
         Err(err) => match cached {
             Some(text) => {
                 eprintln!(

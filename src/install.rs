@@ -345,6 +345,7 @@ fn lock(tool_dir: &Path, version: &Version) -> Result<fs::File, InstallError> {
 /// Deletes the lock files in `tool_dir` no envm holds now (left by finished or killed runs);
 /// returns how many. A lock file is removed while held, so no run can be inside it.
 pub fn remove_idle_locks(tool_dir: &Path) -> usize {
+    use std::os::unix::fs::OpenOptionsExt;
     let Ok(entries) = fs::read_dir(tool_dir) else {
         return 0;
     };
@@ -355,7 +356,11 @@ pub fn remove_idle_locks(tool_dir: &Path) -> usize {
         if !(name.starts_with('.') && name.ends_with(".lock")) {
             continue;
         }
-        let Ok(file) = fs::OpenOptions::new().write(true).open(entry.path()) else {
+        let opened = fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(entry.path());
+        let Ok(file) = opened else {
             continue;
         };
         if file.try_lock().is_ok() && fs::remove_file(entry.path()).is_ok() {
