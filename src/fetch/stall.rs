@@ -77,11 +77,11 @@ mod tests {
     fn a_trickle_is_a_stall_and_a_flow_is_not() {
         let window = Duration::from_millis(30);
         let mut flowing = StallGuard::new("http://x/a", window);
-        let mut trickling = StallGuard::new("http://x/b", window);
         for _ in 0..3 {
             std::thread::sleep(Duration::from_millis(20));
             assert!(flowing.arrived(2000).is_ok());
         }
+        let mut trickling = StallGuard::new("http://x/b", window);
         assert!(trickling.arrived(10).is_ok());
         std::thread::sleep(Duration::from_millis(40));
         assert!(matches!(
