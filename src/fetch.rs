@@ -31,6 +31,8 @@ const CHUNK: usize = 256 * 1024;
 const IN_FLIGHT: usize = 16;
 /// A transfer must receive at least this much in every `ENVM_HTTP_TIMEOUT` window.
 pub const STALL_MIN_BYTES: u64 = 1024;
+/// The largest `ENVM_HTTP_TIMEOUT` (a day).
+const MAX_HTTP_TIMEOUT_SECS: u64 = 86_400;
 /// `ENVM_HTTP_TIMEOUT` when unset.
 const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest version index envm reads (upstream's biggest, go's full list, is a few MiB).
@@ -100,7 +102,9 @@ pub enum FetchError {
     TooLarge { url: String, cap: u64 },
     #[error("disk full at {}", path.display())]
     DiskFull { path: PathBuf },
-    #[error("ENVM_HTTP_TIMEOUT=`{0}` is not a whole number of seconds above 0")]
+    #[error(
+        "ENVM_HTTP_TIMEOUT=`{0}` is not a whole number of seconds from 1 to {MAX_HTTP_TIMEOUT_SECS}"
+    )]
     BadTimeout(String),
 }
 
@@ -177,7 +181,9 @@ impl Net {
     pub fn from_env() -> Result<Net, FetchError> {
         let stall_window = match std::env::var("ENVM_HTTP_TIMEOUT") {
             Ok(text) if !text.trim().is_empty() => match text.trim().parse::<u64>() {
-                Ok(secs) if secs > 0 => Duration::from_secs(secs),
+                Ok(secs) if (1..=MAX_HTTP_TIMEOUT_SECS).contains(&secs) => {
+                    Duration::from_secs(secs)
+                }
                 _ => return Err(FetchError::BadTimeout(text)),
             },
             _ => DEFAULT_HTTP_TIMEOUT,

@@ -215,10 +215,7 @@ pub fn install_artifact(
         .stream_verified(&artifact.url, &artifact.sha256, &keep, |reader| {
             // Each attempt starts from an empty staging folder.
             let _ = fs::remove_dir_all(&staging);
-            fs::create_dir_all(&staging).map_err(|source| UnpackError::Write {
-                path: staging.clone(),
-                source,
-            })?;
+            fs::create_dir_all(&staging).map_err(|e| unpack::write_error(&staging, e))?;
             unpack::unpack(reader, kind, &staging)
         })
         .map_err(InstallError::from)
@@ -243,6 +240,11 @@ pub fn install_artifact(
             };
             let path = Receipt::path(&staging);
             let text = serde_json::to_vec_pretty(&receipt).unwrap_or_default();
+            // A receipt (or a link by that name) shipped in the archive is replaced, not
+            // written through.
+            if fs::symlink_metadata(&path).is_ok() {
+                fs::remove_file(&path).map_err(io_err(&path))?;
+            }
             fs::write(&path, text).map_err(io_err(&path))?;
             commit(&staging, &dir, &tool_dir, version)
         });

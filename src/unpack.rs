@@ -257,7 +257,7 @@ fn is_plain_file_inside(root: &Path, rel: &Path) -> bool {
 }
 
 /// A write failure: a full disk is said as such.
-fn write_error(path: &Path, source: io::Error) -> UnpackError {
+pub(crate) fn write_error(path: &Path, source: io::Error) -> UnpackError {
     if crate::fetch::is_disk_full(&source) {
         UnpackError::DiskFull {
             path: path.to_path_buf(),

@@ -122,6 +122,41 @@ fn links_inside_the_folder_still_install() {
     assert_eq!(crate::install::run_bin(&bin.join("hard")), "real");
 }
 
+#[test]
+fn a_receipt_shipped_in_the_archive_is_replaced_not_written_through() {
+    let (env, dist) = (TestEnv::new(), Dist::start());
+    let tar = raw_tar(&[
+        entry(
+            "bin/node",
+            EntryType::Regular,
+            "",
+            b"#!/bin/sh\necho real\n",
+        ),
+        entry(".envm-receipt.json", EntryType::Symlink, "bin/node", b""),
+    ]);
+    dist.replace_node_archive(VERSION, &tar);
+    Run::of(envm(&env, &dist, &["install", &format!("node@{VERSION}")])).ok();
+    let dir = installs(&env, "node").join(VERSION);
+    assert_eq!(crate::install::run_bin(&dir.join("bin/node")), "real");
+    let receipt = std::fs::symlink_metadata(dir.join(".envm-receipt.json")).unwrap();
+    assert!(receipt.is_file());
+}
+
+#[test]
+fn a_bad_http_timeout_is_an_error_naming_it() {
+    let (env, dist) = (TestEnv::new(), Dist::start());
+    for bad in ["abc", "0", "99999999999999999"] {
+        let mut cmd = envm(&env, &dist, &["install", "node@22"]);
+        cmd.env("ENVM_HTTP_TIMEOUT", bad);
+        let run = Run::of(cmd).code(1);
+        assert!(
+            run.stderr.contains("ENVM_HTTP_TIMEOUT"),
+            "{bad}: {}",
+            run.stderr
+        );
+    }
+}
+
 /// `len` bytes that do not compress (xorshift).
 fn noise(len: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(len + 8);
