@@ -343,6 +343,21 @@ mod tests {
     }
 
     #[test]
+    fn hard_link_targets_are_plain_files_through_real_folders() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        fs::create_dir(r.join("lib")).unwrap();
+        fs::write(r.join("lib/real"), "x").unwrap();
+        std::os::unix::fs::symlink("lib", r.join("via")).unwrap();
+        std::os::unix::fs::symlink("real", r.join("lib/link")).unwrap();
+        assert!(is_plain_file_inside(r, Path::new("lib/real")));
+        assert!(!is_plain_file_inside(r, Path::new("via/real")));
+        assert!(!is_plain_file_inside(r, Path::new("lib/link")));
+        assert!(!is_plain_file_inside(r, Path::new("lib")));
+        assert!(!is_plain_file_inside(r, Path::new("lib/missing")));
+    }
+
+    #[test]
     fn symlink_chains_are_followed() {
         let root = tempfile::tempdir().unwrap();
         let r = root.path();
