@@ -361,6 +361,26 @@ fn a_lock_file_version_with_escapes_is_refused_without_printing_them() {
 }
 
 #[test]
+fn specs_with_escapes_are_refused_without_printing_them() {
+    let (env, dist) = (TestEnv::new(), Dist::start());
+    for spec in [
+        "node@22.12.0-rc.1+\u{1b}[31m",
+        "node@\u{1b}]0;x\u{7}22",
+        "node@22\u{9b}1m",
+    ] {
+        let run = Run::of(envm(&env, &dist, &["install", spec]));
+        assert_ne!(run.code, Some(0), "{spec:?}");
+        assert!(run.stderr.contains("error"), "{spec:?}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains(['\u{1b}', '\u{7}', '\u{9b}']),
+            "{spec:?}: {:?}",
+            run.stderr
+        );
+    }
+    assert!(install_entries(&env, "node").is_empty());
+}
+
+#[test]
 fn index_versions_with_escapes_are_never_listed_or_installed() {
     let (env, dist) = (TestEnv::new(), Dist::start());
     let mut index: serde_json::Map<String, serde_json::Value> =
