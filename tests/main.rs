@@ -7,6 +7,7 @@ mod auto_install;
 mod completions;
 mod env_venv;
 mod install;
+mod install_hardening;
 mod install_safety;
 mod npm_registry;
 mod pins;

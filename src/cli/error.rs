@@ -3,6 +3,8 @@
 //!
 //! Library modules return their own `thiserror` enums carrying the file, line or URL; they are
 //! gathered here in [`Error`]. Each module error may offer a hint through a `hint()` method.
+//! Messages quote versions, file contents and server answers, so control characters in them
+//! are shown escaped ([`printable`]), never sent raw to the terminal.
 
 use crate::fetch::install::InstallError;
 use crate::fetch::lockfile::LockError;
@@ -130,6 +132,41 @@ pub fn report(err: &Error) -> i32 {
     if let Some(hint) = err.hint() {
         let _ = write!(text, "\nhint: {hint}");
     }
-    eprintln!("{text}");
+    eprintln!("{}", printable(&text));
     err.exit_code()
+}
+
+/// `text` safe to print on a terminal: control characters (C0 but the line break, DEL, C1)
+/// and the bidirectional-override marks are written as `\x1b` / `\u{202e}` escapes.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !unsafe_char(c) {
+            out.push(c);
+        } else if (c as u32) < 0x100 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("plain\nlines"), "plain\nlines");
+        assert_eq!(printable("1.0+\x1b[31mred"), "1.0+\\x1b[31mred");
+        assert_eq!(printable("a\rb\u{9b}c\u{202e}d"), "a\\x0db\\x9bc\\u{202e}d");
+    }
 }

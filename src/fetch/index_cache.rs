@@ -3,7 +3,8 @@
 //! A fresh copy (younger than [`TTL`], 1 h) is used without the network unless `--refresh`;
 //! a stale one is used when the network fails (with a warning); with `ENVM_OFFLINE=1` any
 //! cached copy is used and a missing one is an error naming the URL. Documents that never
-//! change (a release's checksum file) are cached without expiry.
+//! change (a release's checksum file) are cached without expiry. Each kind has a size cap
+//! ([`Freshness::cap`]); a larger document is refused, never cached.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -24,6 +25,16 @@ pub enum Freshness {
     Ttl,
     /// Published once, never changed (per-release checksum files).
     Immutable,
+}
+
+impl Freshness {
+    /// The largest document of this kind envm reads.
+    pub fn cap(self) -> u64 {
+        match self {
+            Freshness::Ttl => crate::fetch::http::INDEX_CAP,
+            Freshness::Immutable => crate::fetch::http::CHECKSUMS_CAP,
+        }
+    }
 }
 
 /// A remote list could not be had, from the network or the cache.
@@ -77,7 +88,7 @@ pub fn get(
             return Ok(text.clone());
         }
     }
-    match net.get_text(url) {
+    match net.get_text(url, freshness.cap()) {
         Ok(text) => {
             // A cache that cannot be written only costs a download next time.
             if let Some(dir) = path.parent() {
@@ -90,7 +101,8 @@ pub fn get(
         Err(err) => match cached {
             Some(text) => {
                 eprintln!(
-                    "warning: {err}; using the cached copy from {}",
+                    "warning: {}; using the cached copy from {}",
+                    crate::cli::error::printable(&err.to_string()),
                     describe_age(&path)
                 );
                 Ok(text)

@@ -22,6 +22,10 @@ pub enum Fault {
     Truncate,
     /// Send the body in small pieces with this pause between them.
     Slow(Duration),
+    /// Send the body one byte at a time with this pause between bytes (a stalled transfer).
+    Trickle(Duration),
+    /// Announce the full length, send half the body, then go silent for this long.
+    Hang(Duration),
 }
 
 #[derive(Default)]
@@ -505,6 +509,25 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
                     return;
                 }
                 let _ = stream.flush();
+                std::thread::sleep(pause);
+            }
+        }
+        Some(Fault::Hang(pause)) => {
+            let _ = stream.write_all(head("200 OK", body.len()).as_bytes());
+            let _ = stream.write_all(&body[..body.len() / 2]);
+            let _ = stream.flush();
+            std::thread::sleep(pause);
+        }
+        Some(Fault::Trickle(pause)) => {
+            let _ = stream.write_all(head("200 OK", body.len()).as_bytes());
+            for byte in body.chunks(1) {
+                if stream
+                    .write_all(byte)
+                    .and_then(|()| stream.flush())
+                    .is_err()
+                {
+                    return;
+                }
                 std::thread::sleep(pause);
             }
         }
