@@ -25,4 +25,5 @@ pub mod shim;
 pub mod spec;
 pub mod tool;
 pub mod unpack;
+pub mod verify;
 pub mod version;

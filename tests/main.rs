@@ -13,3 +13,4 @@ mod project_env;
 mod sandbox;
 mod sandbox_escapes;
 mod shims;
+mod verify_signatures;
