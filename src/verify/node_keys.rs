@@ -143,6 +143,9 @@ pub enum NodeSource {
     UnofficialBuilds,
 }
 
+/// `(major, minor, patch)` of an official release.
+type ReleaseVersion = (u64, u64, u64);
+
 /// Official releases whose `SHASUMS256.txt.asc` upstream never signed, as `(major, minor,
 /// patch)` ranges, inclusive. Based on the release keyring maintainers' own sweep of every
 /// version in `dist/index.json` against the full keyring (nodejs/release-keys issue #40, June
@@ -150,7 +153,7 @@ pub enum NodeSource {
 /// PR #2455) and v0.10.7. v16.18.0 and v18.12.1 also failed that sweep, but because their
 /// signer's key was missing from the keyring then, not for lack of a signature: they stay
 /// signed here.
-const UNSIGNED_RELEASES: &[((u64, u64, u64), (u64, u64, u64))] =
+const UNSIGNED_RELEASES: &[(ReleaseVersion, ReleaseVersion)] =
     &[((0, 0, 0), (0, 9, u64::MAX)), ((0, 10, 7), (0, 10, 7))];
 
 /// Why upstream never signed this Node.js download, or `None` when it is signed upstream (so a
@@ -174,7 +177,7 @@ pub fn node_upstream_unsigned(source: NodeSource, version: &str) -> Option<&'sta
 }
 
 /// `v1.2.3` / `1.2.3` (a pre-release or build suffix after the patch number is ignored).
-fn parse_release_version(version: &str) -> Option<(u64, u64, u64)> {
+fn parse_release_version(version: &str) -> Option<ReleaseVersion> {
     let version = version.strip_prefix('v').unwrap_or(version);
     let mut parts = version.splitn(3, '.');
     let major = parts.next()?.parse().ok()?;

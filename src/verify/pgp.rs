@@ -154,6 +154,11 @@ impl NodeKeyring {
         Ok(added)
     }
 
+    #[cfg(test)]
+    pub(super) fn keys(&self) -> &[SignedPublicKey] {
+        &self.keys
+    }
+
     /// Fingerprints (upper-case hex) of the trusted primary keys.
     pub fn primary_fingerprints(&self) -> Vec<String> {
         self.keys

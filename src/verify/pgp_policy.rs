@@ -4,6 +4,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use ::pgp::composed::{SignedPublicKey, SignedPublicSubKey};
 use ::pgp::crypto::hash::HashAlgorithm;
 use ::pgp::packet::{RevocationCode, Signature, SignatureType, SubpacketType};
 use ::pgp::types::{KeyDetails, Tag};
@@ -87,25 +88,7 @@ pub(super) fn accept(
 
     let primary = &candidate.primary.primary_key;
     let details = &candidate.primary.details;
-    let mut primary_self_signatures: Vec<&Signature> =
-        details
-            .users
-            .iter()
-            .flat_map(|user| {
-                user.signatures.iter().filter(|sig| {
-                    sig.is_certification()
-                        && sig.typ() != Some(SignatureType::CertRevocation)
-                        && sig
-                            .verify_certification(primary, Tag::UserId, &user.id)
-                            .is_ok()
-                })
-            })
-            .chain(details.direct_signatures.iter().filter(|sig| {
-                sig.typ() == Some(SignatureType::Key) && sig.verify_key(primary).is_ok()
-            }))
-            .filter(|sig| self_signature_hash_accepted(sig))
-            .collect();
-    primary_self_signatures.sort_by_key(|sig| created(sig));
+    let primary_self_signatures = primary_self_signatures(candidate.primary);
     let Some(primary_binding) = primary_self_signatures.last() else {
         return Err(refuse.not_valid(made, "has no valid self-signature".to_owned()));
     };
@@ -127,16 +110,7 @@ pub(super) fn accept(
             }
         }
         Some(subkey) => {
-            let mut bindings: Vec<&Signature> = subkey
-                .signatures
-                .iter()
-                .filter(|sig| {
-                    sig.typ() == Some(SignatureType::SubkeyBinding)
-                        && sig.verify_subkey_binding(primary, &subkey.key).is_ok()
-                        && self_signature_hash_accepted(sig)
-                })
-                .collect();
-            bindings.sort_by_key(|sig| created(sig));
+            let bindings = subkey_bindings(candidate.primary, subkey);
             let Some(binding) = bindings.last() else {
                 return Err(refuse.not_signing("it has no valid binding signature from that key"));
             };
@@ -169,6 +143,52 @@ pub(super) fn accept(
         key_id: candidate.key_id(),
         signed_at: made,
     })
+}
+
+/// The primary key's valid self-signatures (user-id certifications and direct-key signatures
+/// it made over itself, with an accepted hash), oldest first.
+pub(super) fn primary_self_signatures(key: &SignedPublicKey) -> Vec<&Signature> {
+    let primary = &key.primary_key;
+    let details = &key.details;
+    let certifications = details.users.iter().flat_map(|user| {
+        user.signatures.iter().filter(|sig| {
+            sig.is_certification()
+                && sig.typ() != Some(SignatureType::CertRevocation)
+                && sig
+                    .verify_certification(primary, Tag::UserId, &user.id)
+                    .is_ok()
+        })
+    });
+    let direct = details
+        .direct_signatures
+        .iter()
+        .filter(|sig| sig.typ() == Some(SignatureType::Key) && sig.verify_key(primary).is_ok());
+    let mut valid: Vec<&Signature> = certifications
+        .chain(direct)
+        .filter(|sig| self_signature_hash_accepted(sig))
+        .collect();
+    valid.sort_by_key(|sig| created(sig));
+    valid
+}
+
+/// The subkey's valid binding signatures by `key`'s primary (accepted hash), oldest first.
+pub(super) fn subkey_bindings<'k>(
+    key: &SignedPublicKey,
+    subkey: &'k SignedPublicSubKey,
+) -> Vec<&'k Signature> {
+    let mut valid: Vec<&Signature> = subkey
+        .signatures
+        .iter()
+        .filter(|sig| {
+            sig.typ() == Some(SignatureType::SubkeyBinding)
+                && sig
+                    .verify_subkey_binding(&key.primary_key, &subkey.key)
+                    .is_ok()
+                && self_signature_hash_accepted(sig)
+        })
+        .collect();
+    valid.sort_by_key(|sig| created(sig));
+    valid
 }
 
 /// Builds the refusals that name the file and the signing key.
@@ -271,4 +291,48 @@ fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::NodeKeyring;
+
+    #[test]
+    fn sha1_cutoff_is_the_start_of_2017() {
+        assert!(hash_accepted(HashAlgorithm::Sha1, SHA1_ACCEPTED_BEFORE - 1));
+        assert!(!hash_accepted(HashAlgorithm::Sha1, SHA1_ACCEPTED_BEFORE));
+        assert!(hash_accepted(HashAlgorithm::Sha256, SHA1_ACCEPTED_BEFORE));
+        assert!(!hash_accepted(HashAlgorithm::Md5, 0));
+        assert!(!hash_accepted(HashAlgorithm::Ripemd160, 0));
+    }
+
+    /// Every embedded release key has a self-signature the policy accepts, and a key that may
+    /// sign (the primary or a bound, back-signed signing subkey): otherwise that releaser's
+    /// signatures would all be refused.
+    #[test]
+    fn every_embedded_release_key_is_usable_under_the_policy() {
+        let keyring = NodeKeyring::embedded().expect("embedded keys parse");
+        for key in keyring.keys() {
+            let fingerprint = crate::verify::upper_hex(key.primary_key.fingerprint().as_bytes());
+            let self_signatures = primary_self_signatures(key);
+            let Some(latest) = self_signatures.last() else {
+                panic!("{fingerprint}: no valid self-signature");
+            };
+            let primary_signs = !has_key_flags(latest) || latest.key_flags().sign();
+            let subkey_signs = key.public_subkeys.iter().any(|subkey| {
+                subkey_bindings(key, subkey).last().is_some_and(|binding| {
+                    binding.key_flags().sign()
+                        && binding.embedded_signature().is_some_and(|back| {
+                            back.verify_primary_key_binding(&subkey.key, &key.primary_key)
+                                .is_ok()
+                        })
+                })
+            });
+            assert!(
+                primary_signs || subkey_signs,
+                "{fingerprint}: nothing may sign"
+            );
+        }
+    }
 }
