@@ -19,3 +19,4 @@ mod sandbox_secrets;
 mod shim_passthrough;
 mod shims;
 mod trust_gate;
+mod verify_signatures;
