@@ -6,6 +6,7 @@
 //! is the `envm …` command line over the stages.
 
 pub mod cli;
+pub mod diag;
 pub mod fetch;
 pub mod host;
 pub mod layout;

@@ -9,6 +9,7 @@
 //! canonical folder and the identity of its `pyvenv.cfg`), never by a marker inside the
 //! repository, which the repository could forge.
 
+use crate::diag::Diagnostic;
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
@@ -40,8 +41,8 @@ pub enum VenvConfigError {
     Trust(#[from] SandboxError),
 }
 
-impl VenvConfigError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for VenvConfigError {
+    fn hint(&self) -> Option<String> {
         match self {
             VenvConfigError::Invalid(e) => e.hint(),
             VenvConfigError::Outside { .. } => Some(

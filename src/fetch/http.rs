@@ -14,6 +14,7 @@
 //! `--speed-limit`/`--speed-time`; checked per read, no extra thread); a document (index,
 //! checksum file) larger than its cap is refused; a full disk is said as such and not retried.
 
+use crate::diag::Diagnostic;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -116,8 +117,8 @@ fn retried(attempts: u32) -> String {
     }
 }
 
-impl FetchError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for FetchError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             FetchError::Offline { .. } => {
                 "unset ENVM_OFFLINE, or install this once while online so it is cached".into()
@@ -144,7 +145,9 @@ impl FetchError {
             _ => return None,
         })
     }
+}
 
+impl FetchError {
     /// Worth trying again.
     fn transient(&self) -> bool {
         match self {
@@ -373,7 +376,7 @@ fn tracing_note(e: &FetchError, delay: Duration) {
     if std::env::var_os("ENVM_LOG").is_some() {
         eprintln!(
             "envm: {}; retrying in {} ms",
-            crate::cli::error::printable(&e.to_string()),
+            crate::diag::printable(&e.to_string()),
             delay.as_millis()
         );
     }
@@ -529,7 +532,7 @@ impl Read for ChannelReader {
 
 fn progress_bar(url: &str, total: Option<u64>) -> indicatif::ProgressBar {
     let name = url.rsplit('/').next().unwrap_or(url);
-    let name = crate::cli::error::printable(name).into_owned();
+    let name = crate::diag::printable(name).into_owned();
     let bar = match total {
         Some(n) => indicatif::ProgressBar::new(n),
         None => indicatif::ProgressBar::new_spinner(),

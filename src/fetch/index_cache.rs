@@ -6,6 +6,7 @@
 //! change (a release's checksum file) are cached without expiry. Each kind has a size cap
 //! ([`Freshness::cap`]); a larger document is refused, never cached.
 
+use crate::diag::Diagnostic;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -46,8 +47,8 @@ pub enum IndexError {
     Fetch(#[from] FetchError),
 }
 
-impl IndexError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for IndexError {
+    fn hint(&self) -> Option<String> {
         match self {
             IndexError::OfflineMissing { .. } => Some(
                 "run the same command once online (without ENVM_OFFLINE) to fill the cache".into(),
@@ -102,7 +103,7 @@ pub fn get(
             Some(text) => {
                 eprintln!(
                     "warning: {}; using the cached copy from {}",
-                    crate::cli::error::printable(&err.to_string()),
+                    crate::diag::printable(&err.to_string()),
                     describe_age(&path)
                 );
                 Ok(text)

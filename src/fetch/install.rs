@@ -6,6 +6,7 @@
 //! removed under the same lock. A full disk ends the install with a "disk full" error and
 //! nothing half-done (no staging folder, no partial download).
 
+use crate::diag::Diagnostic;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -70,8 +71,8 @@ pub enum InstallError {
     DiskFull { path: PathBuf },
 }
 
-impl InstallError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for InstallError {
+    fn hint(&self) -> Option<String> {
         match self {
             InstallError::Provider(e) => e.hint(),
             InstallError::Fetch(e) => e.hint(),
@@ -312,7 +313,7 @@ pub fn after_change(layout: &Layout) {
     if let Err(e) = crate::link::reshim(layout) {
         eprintln!(
             "warning: the shims were not updated: {}",
-            crate::cli::error::printable(&e.to_string())
+            crate::diag::printable(&e.to_string())
         );
         eprintln!("hint: run `envm reshim`");
     }

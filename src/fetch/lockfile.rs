@@ -4,6 +4,7 @@
 //! installs exactly what it records and fails for anything it lacks. A lock whose version
 //! or LTS codename holds anything but version characters is refused as a whole.
 
+use crate::diag::Diagnostic;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -68,8 +69,8 @@ pub enum LockError {
     NothingPinned,
 }
 
-impl LockError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for LockError {
+    fn hint(&self) -> Option<String> {
         match self {
             LockError::Missing { .. } | LockError::Read { .. } => {
                 Some("run `envm lock` (on this platform) and commit envm.lock".into())

@@ -11,6 +11,7 @@
 //! leave the folder), and once everything is written every link is resolved again against
 //! the finished tree, since a later entry can change what an earlier target means.
 
+use crate::diag::Diagnostic;
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read};
@@ -60,8 +61,8 @@ pub enum UnpackError {
     DiskFull { path: PathBuf },
 }
 
-impl UnpackError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for UnpackError {
+    fn hint(&self) -> Option<String> {
         match self {
             UnpackError::Unsafe { .. } => Some(
                 "envm refuses archives that could write outside their folder; nothing was installed"

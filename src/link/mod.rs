@@ -6,6 +6,7 @@
 //! being executed while `envm reshim` runs — even several reshims at once — always finds either
 //! the old or the new entry, never a missing one.
 
+use crate::diag::Diagnostic;
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -38,8 +39,8 @@ pub enum LinkError {
     },
 }
 
-impl LinkError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for LinkError {
+    fn hint(&self) -> Option<String> {
         match self {
             LinkError::CurrentExe(_) => Some("run envm by its full path".into()),
             LinkError::Io { .. } => {

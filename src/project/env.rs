@@ -5,6 +5,7 @@
 //! `envm trust` on that exact file content. Names are checked when the file is parsed
 //! ([`project_file`]): plain shell words, never envm's own.
 
+use crate::diag::Diagnostic;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -31,8 +32,8 @@ pub enum ProjectEnvError {
     Trust(#[from] SandboxError),
 }
 
-impl ProjectEnvError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for ProjectEnvError {
+    fn hint(&self) -> Option<String> {
         match self {
             ProjectEnvError::Invalid(e) => e.hint(),
             ProjectEnvError::Untrusted { file, .. } => Some(format!(

@@ -15,6 +15,7 @@ pub mod project_file;
 pub mod tracked;
 pub mod write;
 
+use crate::diag::Diagnostic;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -99,8 +100,8 @@ pub enum PinError {
     },
 }
 
-impl PinError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for PinError {
+    fn hint(&self) -> Option<String> {
         match self {
             PinError::Malformed { hint, .. } => hint.clone(),
             PinError::Unreadable { path, .. } => Some(format!(

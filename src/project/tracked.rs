@@ -42,7 +42,7 @@ pub fn record(layout: &Layout, files: &[PathBuf]) {
     if let Err(e) = appended {
         eprintln!(
             "warning: {}",
-            crate::cli::error::printable(&format!(
+            crate::diag::printable(&format!(
                 "cannot record the pin file in {}: {e}",
                 path.display()
             ))

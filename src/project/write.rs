@@ -3,6 +3,7 @@
 //! file atomically (temp file in the same folder, then rename) so a crash never leaves half a
 //! file behind.
 
+use crate::diag::Diagnostic;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -29,8 +30,8 @@ pub enum PinWriteError {
     },
 }
 
-impl PinWriteError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for PinWriteError {
+    fn hint(&self) -> Option<String> {
         match self {
             PinWriteError::Parse { .. } | PinWriteError::ToolsNotATable { .. } => {
                 Some("fix the file by hand, then run the command again".into())

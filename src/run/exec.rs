@@ -3,6 +3,7 @@
 //! envm with it. Shims and `envm exec` both end here, so exit status and signals are the
 //! program's own. The sandbox wraps [`exec_replace`] by running its own final step instead.
 
+use crate::diag::Diagnostic;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
@@ -27,8 +28,8 @@ pub enum ExecError {
     },
 }
 
-impl ExecError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for ExecError {
+    fn hint(&self) -> Option<String> {
         match self {
             ExecError::NotFound { .. } => Some(
                 "check the name; pin or name its toolchain (`envm exec node@22 -- node`)".into(),
@@ -38,7 +39,7 @@ impl ExecError {
     }
 
     /// The shell's convention: 127 not found, 126 found but not runnable.
-    pub fn exit_code(&self) -> i32 {
+    fn exit_code(&self) -> i32 {
         match self {
             ExecError::NotFound { .. } => 127,
             ExecError::Exec { source, .. } if source.kind() == io::ErrorKind::NotFound => 127,

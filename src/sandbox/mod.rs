@@ -22,6 +22,7 @@ pub mod seccomp;
 pub mod spawn;
 pub mod trust;
 
+use crate::diag::Diagnostic;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -150,8 +151,8 @@ pub enum SandboxError {
     NoSuchFile { path: PathBuf },
 }
 
-impl SandboxError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for SandboxError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             SandboxError::Unavailable { .. } => "`envm doctor` shows what this host supports; `--sandbox=best-effort` runs with the layers that work and prints the missing ones".into(),
             SandboxError::Untrusted { file, .. } => format!(
@@ -171,7 +172,7 @@ impl SandboxError {
         })
     }
 
-    pub fn exit_code(&self) -> i32 {
+    fn exit_code(&self) -> i32 {
         match self {
             SandboxError::CommandNotFound { .. } => 127,
             SandboxError::Exec { .. } => 126,

@@ -5,6 +5,7 @@
 //! `ENVM_OFFLINE=1` forbids every request. Not done here (yet): retries and the download
 //! cache, which `crate::fetch::http` owns for sha256-checked archives.
 
+use crate::diag::Diagnostic;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -61,8 +62,8 @@ pub enum NpmError {
     },
 }
 
-impl NpmError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for NpmError {
+    fn hint(&self) -> Option<String> {
         match self {
             NpmError::Registry(e) => e.hint(),
             NpmError::Fetch(e) => e.hint(),

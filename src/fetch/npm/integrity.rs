@@ -7,6 +7,7 @@
 //! sha512, sha384, sha256. A missing value, or one with only sha1 (or only unknown algorithms),
 //! is refused: envm fails closed rather than install bytes nothing vouches for.
 
+use crate::diag::Diagnostic;
 use std::fmt;
 use std::io::{self, Read, Write};
 
@@ -65,8 +66,8 @@ pub enum IntegrityError {
     Mismatch { expected: String, actual: String },
 }
 
-impl IntegrityError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for IntegrityError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             IntegrityError::Missing { .. } | IntegrityError::Unsupported { .. } => {
                 "envm installs only packages with a sha-2 integrity; nothing was downloaded".into()

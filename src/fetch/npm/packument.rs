@@ -8,6 +8,7 @@
 //! that does not have this shape (ancient releases, odd publishes) does not spoil the document:
 //! it is left out of [`Packument::versions`] and refused only when asked for by name.
 
+use crate::diag::Diagnostic;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -79,8 +80,8 @@ pub enum PackumentError {
     MalformedVersion { package: String, version: String },
 }
 
-impl PackumentError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for PackumentError {
+    fn hint(&self) -> Option<String> {
         match self {
             PackumentError::NoSuchVersion { .. } => Some(
                 "list the versions with `envm ls-remote TOOL`; a registry mirror may lag behind"

@@ -9,6 +9,7 @@ mod node;
 mod python;
 mod zig;
 
+use crate::diag::Diagnostic;
 use std::path::PathBuf;
 
 use crate::fetch::http::Net;
@@ -112,8 +113,8 @@ pub enum ProviderError {
     NotInstallable { spec: String },
 }
 
-impl ProviderError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for ProviderError {
+    fn hint(&self) -> Option<String> {
         match self {
             ProviderError::Index(e) => e.hint(),
             ProviderError::NoMatch { tool, .. } => Some(format!(
