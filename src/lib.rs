@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod digest;
 pub mod fetch;
 pub mod host;
 pub mod layout;

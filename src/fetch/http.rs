@@ -503,7 +503,7 @@ fn produce(
     if let Some(Keep { bar: Some(bar), .. }) = &sink {
         bar.finish_and_clear();
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(crate::digest::hex(&hasher.finalize()))
 }
 
 struct ChannelReader {
@@ -544,15 +544,6 @@ fn progress_bar(url: &str, total: Option<u64>) -> indicatif::ProgressBar {
     }
     bar.set_message(name);
     bar
-}
-
-/// Lowercase hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// An error with its causes, on one line (reqwest hides the useful part in `source()`).

@@ -10,9 +10,8 @@ use crate::diag::Diagnostic;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use sha2::{Digest, Sha256};
-
-use crate::fetch::http::{FetchError, Net, hex};
+use crate::digest::sha256_hex;
+use crate::fetch::http::{FetchError, Net};
 use crate::layout::Layout;
 use crate::project::write::write_atomically;
 
@@ -60,7 +59,7 @@ impl Diagnostic for IndexError {
 
 /// Where `url` is cached: `cache/index/<label>-<hash>.txt`.
 pub fn cache_path(layout: &Layout, label: &str, url: &str) -> PathBuf {
-    let digest = hex(&Sha256::digest(url.as_bytes()));
+    let digest = sha256_hex(url.as_bytes());
     layout
         .index_cache_dir()
         .join(format!("{label}-{}.txt", &digest[..16]))

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use crate::digest::sha256_hex;
 
 use super::SandboxError;
 use crate::layout::Layout;
@@ -60,14 +60,6 @@ fn key(file: &Path) -> Result<PathBuf, SandboxError> {
     };
     let parent = parent.canonicalize().map_err(|_| no_such())?;
     Ok(parent.join(name))
-}
-
-/// The SHA-256 (hex) of `bytes`.
-fn digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// The bytes of `file`, opened without following a symlink at its own name (`O_NOFOLLOW`):
@@ -126,7 +118,7 @@ pub fn is_trusted(layout: &Layout, file: &Path) -> Result<bool, SandboxError> {
         return Ok(false);
     }
     let bytes = read_no_follow(file)?;
-    Ok(store.get(&key(file)?) == Some(&digest(&bytes)))
+    Ok(store.get(&key(file)?) == Some(&sha256_hex(&bytes)))
 }
 
 /// Whether `content` (what the caller read from `file` and acts on) is what the user trusted
@@ -140,7 +132,7 @@ pub fn is_trusted_content(
     if store.is_empty() || is_symlink(file) {
         return Ok(false);
     }
-    Ok(store.get(&key(file)?) == Some(&digest(content)))
+    Ok(store.get(&key(file)?) == Some(&sha256_hex(content)))
 }
 
 fn is_symlink(file: &Path) -> bool {
@@ -154,7 +146,7 @@ pub fn trust_content(
     file: &Path,
     content: &[u8],
 ) -> Result<(PathBuf, String), SandboxError> {
-    let (path, digest) = (key(file)?, digest(content));
+    let (path, digest) = (key(file)?, sha256_hex(content));
     let mut store = load(layout)?;
     store.insert(path.clone(), digest.clone());
     save(layout, &store)?;
