@@ -9,6 +9,7 @@ pub mod cli;
 pub mod diag;
 pub mod digest;
 pub mod fetch;
+pub mod files;
 pub mod host;
 pub mod layout;
 pub mod link;

@@ -9,15 +9,15 @@
 //! canonical folder and the identity of its `pyvenv.cfg`), never by a marker inside the
 //! repository, which the repository could forge.
 
-use crate::diag::Diagnostic;
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
+use crate::diag::Diagnostic;
+use crate::files::write_atomically;
 use crate::layout::Layout;
 use crate::project::PinError;
 use crate::project::project_file::{self, ProjectFile, printable};
-use crate::project::write::write_atomically;
 use crate::sandbox::{SandboxError, trust};
 
 /// A `[python] venv` setting that cannot be used.

@@ -14,7 +14,6 @@
 //! `--speed-limit`/`--speed-time`; checked per read, no extra thread); a document (index,
 //! checksum file) larger than its cap is refused; a full disk is said as such and not retried.
 
-use crate::diag::Diagnostic;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -24,6 +23,8 @@ use sha2::{Digest, Sha256};
 
 mod stall;
 use stall::StallGuard;
+
+use crate::diag::Diagnostic;
 
 /// How many times a transient failure is tried in all.
 const ATTEMPTS: u32 = 4;

@@ -6,14 +6,14 @@
 //! change (a release's checksum file) are cached without expiry. Each kind has a size cap
 //! ([`Freshness::cap`]); a larger document is refused, never cached.
 
-use crate::diag::Diagnostic;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::diag::Diagnostic;
 use crate::digest::sha256_hex;
 use crate::fetch::http::{FetchError, Net};
+use crate::files::write_atomically;
 use crate::layout::Layout;
-use crate::project::write::write_atomically;
 
 /// How long a cached index is used without asking upstream again.
 pub const TTL: Duration = Duration::from_secs(3600);
@@ -91,9 +91,6 @@ pub fn get(
     match net.get_text(url, freshness.cap()) {
         Ok(text) => {
             // A cache that cannot be written only costs a download next time.
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
             let _ = write_atomically(&path, text.as_bytes());
             Ok(text)
         }

@@ -6,10 +6,10 @@
 //! removed under the same lock. A full disk ends the install with a "disk full" error and
 //! nothing half-done (no staging folder, no partial download).
 
-use crate::diag::Diagnostic;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::diag::Diagnostic;
 use crate::fetch::http::{FetchError, Net};
 use crate::fetch::provider::{self, Artifact, ProviderError, Release, Remote};
 use crate::fetch::unpack::{self, ArchiveKind, UnpackError};

@@ -4,13 +4,14 @@
 //! installs exactly what it records and fails for anything it lacks. A lock whose version
 //! or LTS codename holds anything but version characters is refused as a whole.
 
-use crate::diag::Diagnostic;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::project::write::{PinWriteError, write_atomically};
+use crate::diag::Diagnostic;
+use crate::files::write_atomically;
+use crate::project::write::PinWriteError;
 use crate::tools::Tool;
 
 pub const LOCK_FILE: &str = "envm.lock";
@@ -140,7 +141,7 @@ impl LockFile {
         let text = format!(
             "# envm.lock: written by `envm lock`; exact versions and checksums per platform.\n\n{body}"
         );
-        write_atomically(path, text.as_bytes())?;
+        write_atomically(path, text.as_bytes()).map_err(PinWriteError::from)?;
         Ok(())
     }
 

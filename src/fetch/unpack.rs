@@ -11,7 +11,6 @@
 //! leave the folder), and once everything is written every link is resolved again against
 //! the finished tree, since a later entry can change what an earlier target means.
 
-use crate::diag::Diagnostic;
 use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Read};
@@ -19,6 +18,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 
 use tar::EntryType;
+
+use crate::diag::Diagnostic;
 
 /// Archive formats envm unpacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

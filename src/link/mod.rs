@@ -6,7 +6,6 @@
 //! being executed while `envm reshim` runs — even several reshims at once — always finds either
 //! the old or the new entry, never a missing one.
 
-use crate::diag::Diagnostic;
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -14,6 +13,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::diag::Diagnostic;
+use crate::files::write_atomically;
 use crate::layout::Layout;
 use crate::resolve::installed::{self, Receipt};
 use crate::tools::Tool;
@@ -115,7 +116,11 @@ pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError>
             .collect();
         index.push_str(&format!("@{tool}\t{stamp}\t{}\n", versions.join(" ")));
     }
-    write_atomically(&shims.join(INDEX_FILE), index.as_bytes())?;
+    write_atomically(&shims.join(INDEX_FILE), index.as_bytes()).map_err(|e| LinkError::Io {
+        action: "write",
+        path: e.path,
+        source: e.source,
+    })?;
     let entries = std::fs::read_dir(&shims).map_err(io_err("list", &shims))?;
     for entry in entries.flatten() {
         let name = entry.file_name();
@@ -244,18 +249,6 @@ fn well_known_tool(name: &str) -> Option<Tool> {
         _ if name.starts_with("python") || name.starts_with("pip") => Some(Tool::Python),
         _ => None,
     }
-}
-
-/// Writes `contents` to `path` through a unique temporary file and a rename.
-fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), LinkError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let file_name = path.file_name().unwrap_or(OsStr::new("file"));
-    let temp = temp_name(dir, &file_name.to_string_lossy());
-    std::fs::write(&temp, contents).map_err(io_err("write", &temp))?;
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        io_err("replace", path)(e)
-    })
 }
 
 /// A temporary name beside the final one, unique across processes and threads.

@@ -5,10 +5,10 @@
 //! `envm trust` on that exact file content. Names are checked when the file is parsed
 //! ([`project_file`]): plain shell words, never envm's own.
 
-use crate::diag::Diagnostic;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use crate::diag::Diagnostic;
 use crate::layout::Layout;
 use crate::project::PinError;
 use crate::project::project_file::{self, ProjectFile};

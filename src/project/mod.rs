@@ -15,10 +15,10 @@ pub mod project_file;
 pub mod tracked;
 pub mod write;
 
-use crate::diag::Diagnostic;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::diag::Diagnostic;
 use crate::layout::Layout;
 use crate::tools::Tool;
 use crate::version::spec::{Spec, SpecError};

@@ -98,5 +98,5 @@ pub fn compact(layout: &Layout) -> Result<(), super::write::PinWriteError> {
     if text.is_empty() && !path.exists() {
         return Ok(());
     }
-    super::write::write_atomically(&path, text.as_bytes())
+    Ok(crate::files::write_atomically(&path, text.as_bytes())?)
 }

@@ -3,12 +3,13 @@
 //! envm with it. Shims and `envm exec` both end here, so exit status and signals are the
 //! program's own. The sandbox wraps [`exec_replace`] by running its own final step instead.
 
-use crate::diag::Diagnostic;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
+
+use crate::diag::Diagnostic;
 
 /// Counts shim hops in the environment; a shim refuses to run past [`MAX_SHIM_DEPTH`].
 pub const SHIM_DEPTH_VAR: &str = "ENVM_SHIM_DEPTH";

@@ -9,7 +9,6 @@
 //! installed is installed by running `envm install TOOL@SPEC` first, unless
 //! `ENVM_AUTO_INSTALL=0`.
 
-use crate::diag::Diagnostic;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::AsFd;
@@ -17,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::diag;
+use crate::diag::Diagnostic;
 use crate::layout::{Layout, NoHomeError};
 use crate::link::ShimIndex;
 use crate::project::env::{self as project_env, ProjectEnvError};

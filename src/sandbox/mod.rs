@@ -22,9 +22,10 @@ pub mod seccomp;
 pub mod spawn;
 pub mod trust;
 
-use crate::diag::Diagnostic;
 use std::ffi::OsString;
 use std::path::PathBuf;
+
+use crate::diag::Diagnostic;
 
 pub use policy::{FsPolicy, ProjectSandbox, Settings, decide, project_dir, project_policy};
 pub use spawn::run_sandboxed;

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use crate::digest::sha256_hex;
 
 use super::SandboxError;
+use crate::files::write_atomically;
 use crate::layout::Layout;
-use crate::project::write::write_atomically;
 
 /// `config/trusted.json`.
 pub fn store_path(layout: &Layout) -> PathBuf {

@@ -5,7 +5,6 @@
 //! `ENVM_OFFLINE=1` forbids every request. Not done here (yet): retries and the download
 //! cache, which `crate::fetch::http` owns for sha256-checked archives.
 
-use crate::diag::Diagnostic;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,6 +13,7 @@ use super::integrity::{Integrity, IntegrityError, VerifyingReader, VerifyingWrit
 use super::packument::{Packument, PackumentError};
 use super::platform::{NoPlatformPackage, NpmTool};
 use super::{Registry, RegistryError};
+use crate::diag::Diagnostic;
 use crate::fetch::http::FetchError;
 
 /// Largest package document accepted: 32 MiB. bun's full document on the public registry is a

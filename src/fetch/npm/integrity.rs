@@ -7,13 +7,14 @@
 //! sha512, sha384, sha256. A missing value, or one with only sha1 (or only unknown algorithms),
 //! is refused: envm fails closed rather than install bytes nothing vouches for.
 
-use crate::diag::Diagnostic;
 use std::fmt;
 use std::io::{self, Read, Write};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use crate::diag::Diagnostic;
 
 /// Hash algorithms envm accepts in an SRI value, weakest first (so `Ord` picks the strongest).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

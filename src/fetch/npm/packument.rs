@@ -8,12 +8,13 @@
 //! that does not have this shape (ancient releases, odd publishes) does not spoil the document:
 //! it is left out of [`Packument::versions`] and refused only when asked for by name.
 
-use crate::diag::Diagnostic;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
 use super::integrity::{Integrity, IntegrityError};
+
+use crate::diag::Diagnostic;
 
 /// A package document as the registry serves it.
 #[derive(Debug, Clone, Deserialize)]

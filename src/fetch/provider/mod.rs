@@ -9,9 +9,9 @@ mod node;
 mod python;
 mod zig;
 
-use crate::diag::Diagnostic;
 use std::path::PathBuf;
 
+use crate::diag::Diagnostic;
 use crate::fetch::http::Net;
 use crate::fetch::index_cache::{self, Freshness, IndexError};
 use crate::host::{Host, Libc};
