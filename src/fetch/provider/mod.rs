@@ -184,11 +184,7 @@ impl Remote<'_> {
     }
 
     fn arch_name(&self) -> &'static str {
-        match self.host.arch {
-            crate::host::Arch::X86_64 => "x86_64",
-            crate::host::Arch::Aarch64 => "aarch64",
-            crate::host::Arch::Other(a) => a,
-        }
+        self.host.arch.as_str()
     }
 }
 
