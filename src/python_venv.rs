@@ -18,7 +18,7 @@ use crate::files::write_atomically;
 use crate::layout::Layout;
 use crate::project::PinError;
 use crate::project::project_file::{self, ProjectFile, printable};
-use crate::sandbox::{SandboxError, trust};
+use crate::project::trust::{self, TrustError};
 
 /// A `[python] venv` setting that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +38,7 @@ pub enum VenvConfigError {
     #[error("cannot record the virtualenv in {}: {message}", .path.display())]
     Record { path: PathBuf, message: String },
     #[error(transparent)]
-    Trust(#[from] SandboxError),
+    Trust(#[from] TrustError),
 }
 
 impl Diagnostic for VenvConfigError {

@@ -9,6 +9,7 @@ use crate::layout::NoHomeError;
 use crate::link::LinkError;
 use crate::project::PinError;
 use crate::project::env::ProjectEnvError;
+use crate::project::trust::TrustError;
 use crate::project::write::PinWriteError;
 use crate::python_venv::VenvConfigError;
 use crate::run::exec::ExecError;
@@ -43,6 +44,8 @@ pub enum Error {
     Sandbox(#[from] SandboxError),
     #[error(transparent)]
     ProjectEnv(#[from] ProjectEnvError),
+    #[error(transparent)]
+    Trust(#[from] TrustError),
     #[error(transparent)]
     Venv(#[from] VenvConfigError),
     #[error("cannot read the current directory: {0}")]
@@ -90,6 +93,7 @@ impl Diagnostic for Error {
             Error::Lock(e) => e.hint(),
             Error::Sandbox(e) => e.hint(),
             Error::ProjectEnv(e) => e.hint(),
+            Error::Trust(e) => e.hint(),
             Error::Venv(e) => e.hint(),
             Error::NoHome(e) => e.hint(),
             Error::Shim(e) => e.hint(),

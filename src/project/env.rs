@@ -12,7 +12,7 @@ use crate::diag::Diagnostic;
 use crate::layout::Layout;
 use crate::project::PinError;
 use crate::project::project_file::{self, ProjectFile};
-use crate::sandbox::{SandboxError, trust};
+use crate::project::trust::{self, TrustError};
 
 /// The expanded `[env]` of one project file, in the file's key order.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +29,7 @@ pub enum ProjectEnvError {
     #[error("{} sets variables ({names}) but is not trusted", .file.display())]
     Untrusted { file: PathBuf, names: String },
     #[error(transparent)]
-    Trust(#[from] SandboxError),
+    Trust(#[from] TrustError),
 }
 
 impl Diagnostic for ProjectEnvError {

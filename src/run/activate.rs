@@ -337,7 +337,7 @@ fn cache_key(layout: &Layout, cwd: &Path) -> String {
     }
     stamp_path(&layout.global_config()).hash(&mut hasher);
     // `envm trust` changes whether a project's [env] applies.
-    stamp_path(&crate::sandbox::trust::store_path(layout)).hash(&mut hasher);
+    stamp_path(&crate::project::trust::store_path(layout)).hash(&mut hasher);
     for tool in Tool::ALL {
         stamp_path(&layout.tool_installs(tool)).hash(&mut hasher);
         std::env::var_os(tool.version_env_var()).hash(&mut hasher);

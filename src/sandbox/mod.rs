@@ -20,12 +20,12 @@ pub mod policy;
 pub mod roots;
 pub mod seccomp;
 pub mod spawn;
-pub mod trust;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::diag::Diagnostic;
+use crate::project::trust::TrustError;
 
 pub use policy::{FsPolicy, ProjectSandbox, Settings, decide, project_dir, project_policy};
 pub use spawn::run_sandboxed;
@@ -146,10 +146,8 @@ pub enum SandboxError {
         #[source]
         source: std::io::Error,
     },
-    #[error("trust store {}: {message}", .path.display())]
-    TrustStore { path: PathBuf, message: String },
-    #[error("{} is not a project file envm can trust (no such file)", .path.display())]
-    NoSuchFile { path: PathBuf },
+    #[error(transparent)]
+    Trust(#[from] TrustError),
 }
 
 impl Diagnostic for SandboxError {
@@ -168,7 +166,7 @@ impl Diagnostic for SandboxError {
             SandboxError::AllowWithoutSandbox => "add --sandbox, or a [sandbox] table to envm.toml".into(),
             SandboxError::CommandNotFound { .. } => "check the name, or that its toolchain is pinned and installed".into(),
             SandboxError::Setup { .. } => "`envm doctor` shows which sandbox layers this host supports".into(),
-            SandboxError::NoSuchFile { .. } => "run `envm trust` inside the project, or give the path of its envm.toml".into(),
+            SandboxError::Trust(e) => return e.hint(),
             _ => return None,
         })
     }
