@@ -2,7 +2,7 @@
 //! archive streams.
 //!
 //! An archive is streamed once: a producer thread reads the response, computes its SHA-256
-//! while the bytes arrive and keeps them in `cache/downloads/.<sha>.partial`, while the caller's
+//! while the bytes arrive and keeps them in `cache/downloads/.<sha>-<name>.partial`, while the caller's
 //! consumer (the unpacker) reads the same bytes from a bounded channel. Only when the digest
 //! matches is the partial file renamed to `cache/downloads/<sha>-<name>` and the consumer's
 //! result handed back; an archive found there is reused without the network. Connection

@@ -373,8 +373,9 @@ pub fn remove_idle_locks(tool_dir: &Path) -> usize {
     removed
 }
 
-/// Staging and replaced folders of `version` left by killed runs (the lock is held, so no
-/// live run owns them), and partial downloads older than any live run would leave.
+/// Removes the staging and replaced folders of `version` left by killed runs (the lock is
+/// held, so no live run owns them). A partial download is not touched here: the next download
+/// of the same archive truncates and rewrites it.
 fn clean_stale(tool_dir: &Path, version: &Version) {
     let prefixes = [format!(".staging-{version}-"), format!(".old-{version}-")];
     let Ok(entries) = fs::read_dir(tool_dir) else {
