@@ -6,7 +6,7 @@
 //! ([`namespaces`], with a seccomp socket filter where namespaces are refused), a seccomp
 //! deny-list ([`seccomp`]), `no_new_privs`, no capabilities, closed inherited fds, a new session
 //! for batch runs, parent-death signal. [`policy`] turns flags and `[sandbox]` tables into
-//! [`Settings`]; [`roots`] decides which paths a run may touch; [`trust`] records which project files may widen them; [`env_filter`] drops
+//! [`Settings`]; [`roots`] decides which paths a run may touch; [`crate::project::trust`] records which project files may widen them; [`env_filter`] drops
 //! secrets; [`spawn`] forks, applies the layers in the child and waits.
 //!
 //! No re-exec helper is needed: the layers are applied in a freshly forked child, which is
