@@ -265,16 +265,7 @@ impl Net {
                 }
             }
         })?;
-        let status = resp.status().as_u16();
-        match status {
-            200..=299 => Ok(resp),
-            404 | 410 => Err(FetchError::NotFound { url: url.into() }),
-            _ => Err(FetchError::Status {
-                url: url.into(),
-                status,
-                attempts: 1,
-            }),
-        }
+        checked_status(url, resp)
     }
 
     /// Streams the archive at `url` into `consume`, verifying it against `expected` (hex
@@ -560,4 +551,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// `resp` when its status is a success; 404 and 410 are [`FetchError::NotFound`] (final), any
+/// other status [`FetchError::Status`].
+pub fn checked_status(
+    url: &str,
+    resp: reqwest::blocking::Response,
+) -> Result<reqwest::blocking::Response, FetchError> {
+    let status = resp.status().as_u16();
+    match status {
+        200..=299 => Ok(resp),
+        404 | 410 => Err(FetchError::NotFound { url: url.into() }),
+        _ => Err(FetchError::Status {
+            url: url.into(),
+            status,
+            attempts: 1,
+        }),
+    }
 }

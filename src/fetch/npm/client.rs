@@ -254,17 +254,7 @@ impl NpmClient {
             reason: describe(&e),
             attempts: 1,
         })?;
-        let status = resp.status().as_u16();
-        match status {
-            200..=299 => Ok(resp),
-            404 | 410 => Err(FetchError::NotFound { url: url.into() }.into()),
-            _ => Err(FetchError::Status {
-                url: url.into(),
-                status,
-                attempts: 1,
-            }
-            .into()),
-        }
+        Ok(crate::fetch::http::checked_status(url, resp)?)
     }
 }
 
