@@ -44,8 +44,18 @@ pub fn report(err: &dyn Diagnostic) -> i32 {
 /// `text` safe to print on a terminal: control characters (C0 but the line break, DEL, C1)
 /// and the bidirectional-override marks are written as `\x1b` / `\u{202e}` escapes.
 pub fn printable(text: &str) -> Cow<'_, str> {
+    escaped(text, false)
+}
+
+/// [`printable`] for one line: line breaks are escaped too (`\x0a`), so a value a file chose
+/// cannot start a line of its own in a message.
+pub fn printable_line(text: &str) -> String {
+    escaped(text, true).into_owned()
+}
+
+fn escaped(text: &str, line_breaks: bool) -> Cow<'_, str> {
     let unsafe_char = |c: char| {
-        (c.is_control() && c != '\n')
+        (c.is_control() && (line_breaks || c != '\n'))
             || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     };
     if !text.chars().any(unsafe_char) {
@@ -66,12 +76,13 @@ pub fn printable(text: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{printable, printable_line};
 
     #[test]
     fn control_characters_are_escaped() {
         assert_eq!(printable("plain\nlines"), "plain\nlines");
         assert_eq!(printable("1.0+\x1b[31mred"), "1.0+\\x1b[31mred");
         assert_eq!(printable("a\rb\u{9b}c\u{202e}d"), "a\\x0db\\x9bc\\u{202e}d");
+        assert_eq!(printable_line("a\u{1b}[31mb\nc"), "a\\x1b[31mb\\x0ac");
     }
 }

@@ -14,10 +14,11 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
 use crate::diag::Diagnostic;
+use crate::diag::printable_line;
 use crate::files::write_atomically;
 use crate::layout::Layout;
 use crate::project::PinError;
-use crate::project::project_file::{self, ProjectFile, printable};
+use crate::project::project_file::{self, ProjectFile};
 use crate::project::trust::{self, TrustError};
 
 /// A `[python] venv` setting that cannot be used.
@@ -89,7 +90,7 @@ pub fn configured_in(file: &ProjectFile) -> Result<Option<PathBuf>, VenvConfigEr
         return Err(VenvConfigError::Outside {
             file: project_file.to_path_buf(),
             line: setting.line,
-            venv: printable(&setting.value),
+            venv: printable_line(&setting.value),
         });
     }
     Ok(Some(venv))

@@ -15,9 +15,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
+use crate::diag::printable_line;
 use crate::layout::Layout;
 use crate::project::dir::{self, stamp_path};
-use crate::project::project_file::{is_variable_name, printable};
+use crate::project::project_file::is_variable_name;
 use crate::project::{self, PROJECT_FILES};
 use crate::resolve::{self, Resolution};
 use crate::run::exec;
@@ -305,9 +306,9 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
 /// Prints a problem with the pins here without stopping the prompt (control characters a
 /// file put in it shown escaped).
 fn report(err: &dyn Diagnostic) {
-    eprintln!("envm: {}", printable(&err.to_string()));
+    eprintln!("envm: {}", printable_line(&err.to_string()));
     if let Some(hint) = err.hint() {
-        eprintln!("hint: {}", printable(&hint));
+        eprintln!("hint: {}", printable_line(&hint));
     }
 }
 
