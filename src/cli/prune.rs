@@ -10,7 +10,8 @@
 //! `.VERSION.lock` files are removed.
 
 use super::Context;
-use crate::cli::error::{Error, printable};
+use crate::cli::error::Error;
+use crate::diag::printable;
 use crate::fetch::install;
 use crate::project;
 use crate::resolve::installed;

@@ -2,7 +2,7 @@
 //! archive streams.
 //!
 //! An archive is streamed once: a producer thread reads the response, computes its SHA-256
-//! while the bytes arrive and keeps them in `cache/downloads/.<sha>.partial`, while the caller's
+//! while the bytes arrive and keeps them in `cache/downloads/.<sha>-<name>.partial`, while the caller's
 //! consumer (the unpacker) reads the same bytes from a bounded channel. Only when the digest
 //! matches is the partial file renamed to `cache/downloads/<sha>-<name>` and the consumer's
 //! result handed back; an archive found there is reused without the network. Connection
@@ -23,6 +23,8 @@ use sha2::{Digest, Sha256};
 
 mod stall;
 use stall::StallGuard;
+
+use crate::diag::Diagnostic;
 
 /// How many times a transient failure is tried in all.
 const ATTEMPTS: u32 = 4;
@@ -116,8 +118,8 @@ fn retried(attempts: u32) -> String {
     }
 }
 
-impl FetchError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for FetchError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             FetchError::Offline { .. } => {
                 "unset ENVM_OFFLINE, or install this once while online so it is cached".into()
@@ -144,7 +146,9 @@ impl FetchError {
             _ => return None,
         })
     }
+}
 
+impl FetchError {
     /// Worth trying again.
     fn transient(&self) -> bool {
         match self {
@@ -261,16 +265,7 @@ impl Net {
                 }
             }
         })?;
-        let status = resp.status().as_u16();
-        match status {
-            200..=299 => Ok(resp),
-            404 | 410 => Err(FetchError::NotFound { url: url.into() }),
-            _ => Err(FetchError::Status {
-                url: url.into(),
-                status,
-                attempts: 1,
-            }),
-        }
+        checked_status(url, resp)
     }
 
     /// Streams the archive at `url` into `consume`, verifying it against `expected` (hex
@@ -373,7 +368,7 @@ fn tracing_note(e: &FetchError, delay: Duration) {
     if std::env::var_os("ENVM_LOG").is_some() {
         eprintln!(
             "envm: {}; retrying in {} ms",
-            crate::cli::error::printable(&e.to_string()),
+            crate::diag::printable(&e.to_string()),
             delay.as_millis()
         );
     }
@@ -500,7 +495,7 @@ fn produce(
     if let Some(Keep { bar: Some(bar), .. }) = &sink {
         bar.finish_and_clear();
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(crate::digest::hex(&hasher.finalize()))
 }
 
 struct ChannelReader {
@@ -529,7 +524,7 @@ impl Read for ChannelReader {
 
 fn progress_bar(url: &str, total: Option<u64>) -> indicatif::ProgressBar {
     let name = url.rsplit('/').next().unwrap_or(url);
-    let name = crate::cli::error::printable(name).into_owned();
+    let name = crate::diag::printable(name).into_owned();
     let bar = match total {
         Some(n) => indicatif::ProgressBar::new(n),
         None => indicatif::ProgressBar::new_spinner(),
@@ -541,15 +536,6 @@ fn progress_bar(url: &str, total: Option<u64>) -> indicatif::ProgressBar {
     }
     bar.set_message(name);
     bar
-}
-
-/// Lowercase hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// An error with its causes, on one line (reqwest hides the useful part in `source()`).
@@ -565,4 +551,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// `resp` when its status is a success; 404 and 410 are [`FetchError::NotFound`] (final), any
+/// other status [`FetchError::Status`].
+pub fn checked_status(
+    url: &str,
+    resp: reqwest::blocking::Response,
+) -> Result<reqwest::blocking::Response, FetchError> {
+    let status = resp.status().as_u16();
+    match status {
+        200..=299 => Ok(resp),
+        404 | 410 => Err(FetchError::NotFound { url: url.into() }),
+        _ => Err(FetchError::Status {
+            url: url.into(),
+            status,
+            attempts: 1,
+        }),
+    }
 }

@@ -9,11 +9,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use sha2::{Digest, Sha256};
-
-use crate::fetch::http::{FetchError, Net, hex};
+use crate::diag::Diagnostic;
+use crate::digest::sha256_hex;
+use crate::fetch::http::{FetchError, Net};
+use crate::files::write_atomically;
 use crate::layout::Layout;
-use crate::project::write::write_atomically;
 
 /// How long a cached index is used without asking upstream again.
 pub const TTL: Duration = Duration::from_secs(3600);
@@ -46,8 +46,8 @@ pub enum IndexError {
     Fetch(#[from] FetchError),
 }
 
-impl IndexError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for IndexError {
+    fn hint(&self) -> Option<String> {
         match self {
             IndexError::OfflineMissing { .. } => Some(
                 "run the same command once online (without ENVM_OFFLINE) to fill the cache".into(),
@@ -59,7 +59,7 @@ impl IndexError {
 
 /// Where `url` is cached: `cache/index/<label>-<hash>.txt`.
 pub fn cache_path(layout: &Layout, label: &str, url: &str) -> PathBuf {
-    let digest = hex(&Sha256::digest(url.as_bytes()));
+    let digest = sha256_hex(url.as_bytes());
     layout
         .index_cache_dir()
         .join(format!("{label}-{}.txt", &digest[..16]))
@@ -91,9 +91,6 @@ pub fn get(
     match net.get_text(url, freshness.cap()) {
         Ok(text) => {
             // A cache that cannot be written only costs a download next time.
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
             let _ = write_atomically(&path, text.as_bytes());
             Ok(text)
         }
@@ -102,7 +99,7 @@ pub fn get(
             Some(text) => {
                 eprintln!(
                     "warning: {}; using the cached copy from {}",
-                    crate::cli::error::printable(&err.to_string()),
+                    crate::diag::printable(&err.to_string()),
                     describe_age(&path)
                 );
                 Ok(text)

@@ -9,6 +9,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::diag::Diagnostic;
 use crate::fetch::http::{FetchError, Net};
 use crate::fetch::provider::{self, Artifact, ProviderError, Release, Remote};
 use crate::fetch::unpack::{self, ArchiveKind, UnpackError};
@@ -70,8 +71,8 @@ pub enum InstallError {
     DiskFull { path: PathBuf },
 }
 
-impl InstallError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for InstallError {
+    fn hint(&self) -> Option<String> {
         match self {
             InstallError::Provider(e) => e.hint(),
             InstallError::Fetch(e) => e.hint(),
@@ -312,7 +313,7 @@ pub fn after_change(layout: &Layout) {
     if let Err(e) = crate::link::reshim(layout) {
         eprintln!(
             "warning: the shims were not updated: {}",
-            crate::cli::error::printable(&e.to_string())
+            crate::diag::printable(&e.to_string())
         );
         eprintln!("hint: run `envm reshim`");
     }
@@ -372,8 +373,9 @@ pub fn remove_idle_locks(tool_dir: &Path) -> usize {
     removed
 }
 
-/// Staging and replaced folders of `version` left by killed runs (the lock is held, so no
-/// live run owns them), and partial downloads older than any live run would leave.
+/// Removes the staging and replaced folders of `version` left by killed runs (the lock is
+/// held, so no live run owns them). A partial download is not touched here: the next download
+/// of the same archive truncates and rewrites it.
 fn clean_stale(tool_dir: &Path, version: &Version) {
     let prefixes = [format!(".staging-{version}-"), format!(".old-{version}-")];
     let Ok(entries) = fs::read_dir(tool_dir) else {

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::project::write::{PinWriteError, write_atomically};
+use crate::diag::Diagnostic;
+use crate::files::write_atomically;
+use crate::project::write::PinWriteError;
 use crate::tools::Tool;
 
 pub const LOCK_FILE: &str = "envm.lock";
@@ -68,8 +70,8 @@ pub enum LockError {
     NothingPinned,
 }
 
-impl LockError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for LockError {
+    fn hint(&self) -> Option<String> {
         match self {
             LockError::Missing { .. } | LockError::Read { .. } => {
                 Some("run `envm lock` (on this platform) and commit envm.lock".into())
@@ -139,7 +141,7 @@ impl LockFile {
         let text = format!(
             "# envm.lock: written by `envm lock`; exact versions and checksums per platform.\n\n{body}"
         );
-        write_atomically(path, text.as_bytes())?;
+        write_atomically(path, text.as_bytes()).map_err(PinWriteError::from)?;
         Ok(())
     }
 

@@ -19,6 +19,8 @@ use std::path::{Component, Path, PathBuf};
 
 use tar::EntryType;
 
+use crate::diag::Diagnostic;
+
 /// Archive formats envm unpacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArchiveKind {
@@ -60,8 +62,8 @@ pub enum UnpackError {
     DiskFull { path: PathBuf },
 }
 
-impl UnpackError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for UnpackError {
+    fn hint(&self) -> Option<String> {
         match self {
             UnpackError::Unsafe { .. } => Some(
                 "envm refuses archives that could write outside their folder; nothing was installed"

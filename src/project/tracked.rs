@@ -42,7 +42,7 @@ pub fn record(layout: &Layout, files: &[PathBuf]) {
     if let Err(e) = appended {
         eprintln!(
             "warning: {}",
-            crate::cli::error::printable(&format!(
+            crate::diag::printable(&format!(
                 "cannot record the pin file in {}: {e}",
                 path.display()
             ))
@@ -98,5 +98,5 @@ pub fn compact(layout: &Layout) -> Result<(), super::write::PinWriteError> {
     if text.is_empty() && !path.exists() {
         return Ok(());
     }
-    super::write::write_atomically(&path, text.as_bytes())
+    Ok(crate::files::write_atomically(&path, text.as_bytes())?)
 }

@@ -60,37 +60,27 @@ pub fn is_plain_name(name: &str) -> bool {
 
 /// Installed versions of `tool`, oldest first.
 pub fn versions(layout: &Layout, tool: Tool) -> Vec<Version> {
-    let Ok(entries) = std::fs::read_dir(layout.tool_installs(tool)) else {
-        return Vec::new();
-    };
-    let mut versions: Vec<Version> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name();
-            let name = name.to_str()?;
-            if name.starts_with('.') {
-                return None;
-            }
-            Version::parse_canonical(name)
-        })
+    let mut versions: Vec<Version> = visible_entries(layout, tool)
+        .filter_map(|e| Version::parse_canonical(e.file_name().to_str()?))
         .collect();
     versions.sort();
     versions
 }
 
+/// The entries of `installs/TOOL/` but envm's hidden working files (`.staging-…`, `.old-…`).
+fn visible_entries(layout: &Layout, tool: Tool) -> impl Iterator<Item = std::fs::DirEntry> {
+    std::fs::read_dir(layout.tool_installs(tool))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_name().as_encoded_bytes().starts_with(b"."))
+}
+
 /// Entries of `installs/TOOL/` that are neither envm's version folders nor its hidden
 /// working files (e.g. `v22.0.0`, made by hand or by another tool).
 pub fn foreign_entries(layout: &Layout, tool: Tool) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(layout.tool_installs(tool)) else {
-        return Vec::new();
-    };
-    let mut foreign: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            !name.starts_with('.') && Version::parse_canonical(&name).is_none()
-        })
+    let mut foreign: Vec<PathBuf> = visible_entries(layout, tool)
+        .filter(|e| Version::parse_canonical(&e.file_name().to_string_lossy()).is_none())
         .map(|e| e.path())
         .collect();
     foreign.sort();

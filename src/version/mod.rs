@@ -42,8 +42,8 @@ pub struct VersionParseError {
 }
 
 impl Version {
-    /// Parses a version, accepting a leading `v` (node) or `go` (go's own naming) and, when
-    /// `allow_freethreaded`, python's trailing `t`.
+    /// Parses a version, accepting a leading `v` (node) or `go` (go's own naming) and python's
+    /// trailing `t` (a free-threaded build).
     pub fn parse(text: &str) -> Result<Version, VersionParseError> {
         Self::parse_inner(text).ok_or_else(|| VersionParseError {
             text: text.to_string(),

@@ -11,8 +11,6 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
 /// A fault served instead of (or while serving) the next response for a path.
 #[derive(Debug, Clone, Copy)]
 pub enum Fault {
@@ -59,12 +57,7 @@ pub fn go_arch() -> &'static str {
     }
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use envm::digest::sha256_hex;
 
 pub const NODE_RELEASES: &[(&str, Option<&str>)] = &[
     ("23.3.0", None),
