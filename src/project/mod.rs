@@ -13,6 +13,7 @@ pub mod env;
 mod formats;
 pub mod project_file;
 pub mod tracked;
+pub mod trusted_paths;
 pub mod write;
 
 use std::io;

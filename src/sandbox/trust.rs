@@ -121,6 +121,9 @@ pub fn read_no_follow(file: &Path) -> Result<Vec<u8>, SandboxError> {
 
 /// Whether `file`'s current content is the one the user trusted. A symlink is never trusted.
 pub fn is_trusted(layout: &Layout, file: &Path) -> Result<bool, SandboxError> {
+    if crate::project::trusted_paths::covers(file) {
+        return Ok(true);
+    }
     let store = load(layout)?;
     if store.is_empty() || is_symlink(file) {
         return Ok(false);
@@ -136,6 +139,9 @@ pub fn is_trusted_content(
     file: &Path,
     content: &[u8],
 ) -> Result<bool, SandboxError> {
+    if crate::project::trusted_paths::covers(file) {
+        return Ok(true);
+    }
     let store = load(layout)?;
     if store.is_empty() || is_symlink(file) {
         return Ok(false);
