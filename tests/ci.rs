@@ -253,11 +253,15 @@ fn parallel_downloads_on_a_terminal_get_a_line_each() {
         transcript.contains("installed node 22.12.0"),
         "{transcript:?}"
     );
-    // Some frame draws both bars, one per terminal row (the pty is 200 columns wide, and
-    // a bar exactly that wide wraps to the next row without a newline).
-    let stacked = [(node, go), (go, node)]
-        .into_iter()
-        .any(|(a, b)| next_row_starts_with(&transcript, a, b, 200));
+    // Some redraw moves the cursor back up a row and draws both bars, one per terminal row
+    // (the pty is 200 columns wide; a bar exactly that wide wraps without a newline). Bars
+    // sharing one row never move up: each overwrites the row with `\r`.
+    let redraws: Vec<&str> = transcript.split("\u{1b}[1A").skip(1).collect();
+    let stacked = redraws.iter().any(|frame| {
+        [(node, go), (go, node)]
+            .into_iter()
+            .any(|(a, b)| frame.starts_with(a) && next_row_starts_with(frame, a, b, 200))
+    });
     assert!(
         stacked,
         "no frame with one line per download:\n{transcript:?}"

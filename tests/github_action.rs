@@ -184,25 +184,15 @@ fn get_envm_refuses_a_tampered_binary_and_installs_nothing() {
 
 #[test]
 fn action_and_install_scripts_are_shellcheck_clean() {
-    let out = Command::new("shellcheck")
-        .args(["-s", "sh"])
-        .arg(script("get-envm.sh"))
-        .output()
-        .expect("shellcheck must be installed (.ci/deps)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let out = Command::new("shellcheck")
-        .arg(script("action-install"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    for (shell, name) in [("sh", "get-envm.sh"), ("bash", "action-install")] {
+        let out = Command::new("shellcheck")
+            .arg(format!("--shell={shell}"))
+            .arg(script(name))
+            .output()
+            .expect("shellcheck must be installed (.ci/deps)");
+        let found = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}: {found}");
+    }
     let action = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"));
     let action = action.unwrap();
     for input in ["working-directory:", "install-args:", "cache:", "version:"] {
