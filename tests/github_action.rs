@@ -78,6 +78,17 @@ fn action_steps_install_the_pins_for_the_next_step() {
         "{}",
         run.stdout
     );
+    // A second run (e.g. the action used twice in a job) adds nothing.
+    action_step(&env, &dist, "install", &inputs).ok();
+    let paths = std::fs::read_to_string(env.root().join("github_path")).unwrap();
+    let lines: Vec<&str> = paths.lines().collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "envm's folder and node's, once each: {paths}"
+    );
+    let vars = std::fs::read_to_string(env.root().join("github_env")).unwrap();
+    assert_eq!(vars.matches("GREETING<<").count(), 1, "{vars}");
 
     let step = next_step(
         &env,
@@ -198,4 +209,28 @@ fn action_and_install_scripts_are_shellcheck_clean() {
     for input in ["working-directory:", "install-args:", "cache:", "version:"] {
         assert!(action.contains(input), "action.yml lacks {input}");
     }
+}
+
+#[test]
+fn action_download_step_installs_the_released_envm() {
+    let dist = Dist::start();
+    let env = TestEnv::new();
+    publish_release(&dist, "/releases/download/v9.9.9");
+    let bin = env.root().join("tool_cache/envm/bin");
+    let base = format!("{}/releases", dist.base);
+    let bin_text = bin.display().to_string();
+    let inputs = [
+        ("INPUT_VERSION", "v9.9.9"),
+        ("ENVM_INSTALL_BASE_URL", base.as_str()),
+        ("ENVM_BIN_DIR", bin_text.as_str()),
+    ];
+    action_step(&env, &dist, "download", &inputs).ok();
+    let out = Command::new(bin.join("envm"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    let want = format!("envm 9.9.9 ({})\n", host_asset());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+    // The install step, not the download, puts it on the job's PATH.
+    assert!(!env.root().join("github_path").exists());
 }
