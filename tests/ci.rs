@@ -241,7 +241,7 @@ fn parallel_downloads_on_a_terminal_get_a_line_each() {
     let node_path = Dist::node_path("22.12.0", "tar.xz");
     let go_path = Dist::go_path("1.23.4");
     for path in [&node_path, &go_path] {
-        dist.fault(path, Fault::Slow(Duration::from_millis(150)));
+        dist.fault(path, Fault::Slow(Duration::from_millis(250)));
     }
     let mut cmd = env.envm(["install", "node@22", "go@1.23"]);
     dist.env(&mut cmd);
