@@ -53,7 +53,8 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     // Tools in parallel; versions of one tool in order (they share the tool's folder).
     let results: Vec<Vec<Result<String, Error>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = Tool::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .map(|tool| {
                 let specs: Vec<&Spec> = jobs
                     .iter()
@@ -182,7 +183,10 @@ impl Locked {
             &self.net,
             tool,
             (&version, entry.lts.as_deref()),
-            &Artifact::new(&artifact.url, &artifact.sha256),
+            &Artifact {
+                integrity: artifact.integrity.clone(),
+                ..Artifact::new(&artifact.url, &artifact.sha256)
+            },
             opts.force,
         )?;
         Ok(describe(tool, &done))

@@ -51,6 +51,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
                 LockedArtifact {
                     url: artifact.url,
                     sha256: artifact.sha256,
+                    integrity: artifact.integrity,
                 },
             );
             println!("locked {} {spec} -> {version} ({platform})", pin.tool);

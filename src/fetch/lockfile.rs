@@ -39,7 +39,12 @@ pub struct LockedTool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LockedArtifact {
     pub url: String,
+    /// Hex SHA-256 (empty for npm tarballs, which carry `integrity`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sha256: String,
+    /// npm's SRI integrity of the tarball (`sha512-…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
 }
 
 /// `envm.lock` could not be read, written, or does not cover what is asked.

@@ -82,7 +82,8 @@ pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError>
     // Stamped before listing: an install landing in between leaves a stale stamp, never a
     // stale list under a fresh stamp.
     let stamps: Vec<(Tool, String)> = Tool::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .map(|tool| (tool, installs_stamp(layout, tool)))
         .collect();
     let wanted = exported_bins(layout);
@@ -137,7 +138,7 @@ pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError>
 /// tools export the same name, the first in `Tool::ALL` order keeps it.
 pub fn exported_bins(layout: &Layout) -> BTreeMap<String, Tool> {
     let mut bins = BTreeMap::new();
-    for tool in Tool::ALL {
+    for &tool in Tool::ALL {
         for version in installed::versions(layout, tool) {
             let dir = layout.install_dir(tool, &version);
             let from_receipt = Receipt::read(&dir).map(|r| r.bins).unwrap_or_default();
@@ -210,7 +211,7 @@ impl ShimIndex {
                 Some((bin, tool)) if bin == name => Tool::from_name(tool),
                 _ => None,
             })
-            .or_else(|| well_known_tool(name))
+            .or_else(|| Tool::by_known_bin(name))
     }
 
     /// `tool`'s installed versions, oldest first: from the index while its stamp is current,
@@ -231,18 +232,6 @@ impl ShimIndex {
 /// The tool providing the shim called `name` (see [`ShimIndex::tool_for`]).
 pub fn tool_for_bin(layout: &Layout, name: &OsStr) -> Option<Tool> {
     ShimIndex::read(layout).tool_for(name)
-}
-
-/// The tool that usually exports `name` (node: node, npm, npx, corepack; python: python*,
-/// pip*; go: go, gofmt; zig: zig).
-fn well_known_tool(name: &str) -> Option<Tool> {
-    match name {
-        "node" | "npm" | "npx" | "corepack" => Some(Tool::Node),
-        "go" | "gofmt" => Some(Tool::Go),
-        "zig" => Some(Tool::Zig),
-        _ if name.starts_with("python") || name.starts_with("pip") => Some(Tool::Python),
-        _ => None,
-    }
 }
 
 /// Writes `contents` to `path` through a unique temporary file and a rename.
@@ -273,11 +262,11 @@ mod tests {
 
     #[test]
     fn well_known_names() {
-        assert_eq!(well_known_tool("python3.12"), Some(Tool::Python));
-        assert_eq!(well_known_tool("pip3"), Some(Tool::Python));
-        assert_eq!(well_known_tool("npx"), Some(Tool::Node));
-        assert_eq!(well_known_tool("gofmt"), Some(Tool::Go));
-        assert_eq!(well_known_tool("ls"), None);
+        assert_eq!(Tool::by_known_bin("python3.12"), Some(Tool::Python));
+        assert_eq!(Tool::by_known_bin("pip3"), Some(Tool::Python));
+        assert_eq!(Tool::by_known_bin("npx"), Some(Tool::Node));
+        assert_eq!(Tool::by_known_bin("gofmt"), Some(Tool::Go));
+        assert_eq!(Tool::by_known_bin("ls"), None);
     }
 
     #[test]

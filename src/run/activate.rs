@@ -319,8 +319,11 @@ fn cache_key(layout: &Layout, cwd: &Path) -> String {
     let mut hasher = DefaultHasher::new();
     cwd.as_os_str().as_bytes().hash(&mut hasher);
     layout.data.as_os_str().as_bytes().hash(&mut hasher);
-    let own_files = Tool::ALL.iter().flat_map(|t| t.own_pin_files().iter());
-    let names: Vec<&str> = PROJECT_FILES.iter().chain(own_files).copied().collect();
+    let names: Vec<&str> = PROJECT_FILES
+        .iter()
+        .copied()
+        .chain(crate::tools::pin_file_names())
+        .collect();
     let mut project_dir_seen = false;
     for dir in dir::ancestors(cwd) {
         for name in &names {
@@ -338,9 +341,9 @@ fn cache_key(layout: &Layout, cwd: &Path) -> String {
     stamp_path(&layout.global_config()).hash(&mut hasher);
     // `envm trust` changes whether a project's [env] applies.
     stamp_path(&crate::sandbox::trust::store_path(layout)).hash(&mut hasher);
-    for tool in Tool::ALL {
+    for &tool in Tool::ALL {
         stamp_path(&layout.tool_installs(tool)).hash(&mut hasher);
-        std::env::var_os(tool.version_env_var()).hash(&mut hasher);
+        std::env::var_os(tool.version_var()).hash(&mut hasher);
     }
     format!("{:016x}", hasher.finish())
 }

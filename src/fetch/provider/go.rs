@@ -34,7 +34,7 @@ pub fn index_url() -> String {
     format!("{}/?mode=json&include=all", base())
 }
 
-pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let base = base();
     let url = index_url();
     let text = remote.index(Tool::Go, &url)?;

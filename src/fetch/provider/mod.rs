@@ -1,23 +1,44 @@
-//! Providers: what each upstream publishes. One file per tool reads its real index format
-//! ([`node`], [`python`], [`go`], [`zig`]) into [`Release`]s with per-platform candidates; this
-//! file picks the candidate that fits the host (refusing before any download when none does)
-//! and yields the [`Artifact`]: URL, file name and the expected SHA-256 from upstream's
-//! checksum source. Mirrors (`ENVM_<TOOL>_MIRROR`) replace the upstream base URL.
+//! Providers: what each upstream publishes. A tool's [`ToolSource`] (in its registry file)
+//! says where: an index read by a parser of this folder into [`Release`]s with per-platform
+//! candidates, or a package on the npm registry ([`crate::fetch::npm`]). This file picks the
+//! candidate that fits the host (refusing before any download when none does) and yields the
+//! [`Artifact`]: URL, file name and the expected digest (SHA-256 from upstream's checksum
+//! source, or npm's SRI integrity). Mirrors (`ENVM_<TOOL>_MIRROR`) replace the upstream base
+//! URL.
 
-mod go;
-mod node;
-mod python;
-mod zig;
+pub mod go;
+pub mod node;
+pub mod python;
+pub mod zig;
 
 use std::path::PathBuf;
 
 use crate::fetch::http::Net;
 use crate::fetch::index_cache::{self, Freshness, IndexError};
+use crate::fetch::npm::{NpmClient, NpmError, NpmTool, Registry, X64Level};
 use crate::host::{Host, Libc};
 use crate::layout::Layout;
 use crate::tools::Tool;
 use crate::version::Version;
 use crate::version::spec::{Spec, SpecKind};
+
+/// Where a tool's releases come from (each tool file fills one in).
+pub struct ToolSource {
+    pub kind: SourceKind,
+    /// Extra hint when no build fits the host.
+    pub host_hint: Option<fn(&Host) -> Option<String>>,
+}
+
+pub enum SourceKind {
+    /// A release index read by a parser of this folder.
+    Index {
+        /// The index's URL (for messages).
+        index_url: fn() -> String,
+        releases: fn(&Remote<'_>) -> Result<Vec<Release>, ProviderError>,
+    },
+    /// A package document on the npm registry and a per-platform binary package.
+    Npm(NpmTool),
+}
 
 /// One upstream release of a tool, with the artifacts for this OS and arch.
 #[derive(Debug, Clone)]
@@ -74,8 +95,10 @@ pub struct Artifact {
     pub url: String,
     /// The file name (last URL segment, percent-decoded `+`).
     pub filename: String,
-    /// Lowercase hex SHA-256 from upstream's checksum source.
+    /// Lowercase hex SHA-256 from upstream's checksum source (empty when `integrity` is set).
     pub sha256: String,
+    /// npm's SRI integrity (`sha512-…`) of the tarball, verified before it is unpacked.
+    pub integrity: Option<String>,
 }
 
 /// Upstream could not tell what to install.
@@ -110,6 +133,8 @@ pub enum ProviderError {
     NoChecksum { url: String, filename: String },
     #[error("`{spec}` is not something envm installs")]
     NotInstallable { spec: String },
+    #[error(transparent)]
+    Npm(#[from] NpmError),
 }
 
 impl ProviderError {
@@ -123,11 +148,12 @@ impl ProviderError {
             ProviderError::NoChecksum { .. } => {
                 Some("the mirror or upstream is incomplete; try again later or another mirror".into())
             }
+            ProviderError::Npm(e) => e.hint(),
             ProviderError::NotInstallable { .. } => {
                 Some("`system` and `path:` specs use toolchains envm does not install".into())
             }
             ProviderError::Catalog { .. } | ProviderError::Parse { .. } => Some(
-                "check ENVM_PYTHON_DOWNLOADS_JSON_URL / the ENVM_*_MIRROR setting, or retry with --refresh"
+                "check the ENVM_*_MIRROR / ENVM_*_URL settings, or retry with --refresh"
                     .into(),
             ),
         }
@@ -193,26 +219,60 @@ impl Remote<'_> {
 
 /// The URL of the tool's version list (for messages).
 pub fn index_url(tool: Tool) -> String {
-    match tool {
-        Tool::Node => node::index_url(&crate::host::Host::detect()),
-        Tool::Python => python::catalog_source(),
-        Tool::Go => go::index_url(),
-        Tool::Zig => zig::index_url(),
+    match &tool.source().kind {
+        SourceKind::Index { index_url, .. } => index_url(),
+        SourceKind::Npm(npm) => Registry::from_env()
+            .and_then(|r| r.packument_url(npm.package()))
+            .unwrap_or_else(|_| npm.package().to_string()),
     }
 }
 
 /// Every release of `tool` that has some build for this OS and arch, newest first.
 pub fn releases(tool: Tool, remote: &Remote) -> Result<Vec<Release>, ProviderError> {
-    let mut list = match tool {
-        Tool::Node => node::releases(remote)?,
-        Tool::Python => python::releases(remote)?,
-        Tool::Go => go::releases(remote)?,
-        Tool::Zig => zig::releases(remote)?,
+    let mut list = match &tool.source().kind {
+        SourceKind::Index { releases, .. } => releases(remote)?,
+        SourceKind::Npm(npm) => npm_releases(*npm, remote)?,
     };
     list.retain(|r| !r.candidates.is_empty());
     list.sort_by(|a, b| b.version.cmp(&a.version));
     list.dedup_by(|a, b| a.version == b.version);
     Ok(list)
+}
+
+/// The versions in the tool's package document. The binary is another package's, so the
+/// candidate only says the release exists; [`artifact`] looks up the platform package.
+fn npm_releases(npm: NpmTool, remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+    let client = NpmClient::with_net(Registry::from_env().map_err(NpmError::from)?, remote.net.clone());
+    let doc = client.packument(npm.package())?;
+    Ok(doc
+        .versions()
+        .filter_map(|v| Version::parse(v).ok())
+        .map(|version| Release {
+            version,
+            lts: None,
+            candidates: vec![Candidate {
+                url: String::new(),
+                sha256: None,
+                needs: Needs::Nothing,
+                label: npm.package().to_string(),
+            }],
+        })
+        .collect())
+}
+
+/// The verified tarball of `release` for this host, from the npm registry.
+fn npm_artifact(npm: NpmTool, release: &Release, remote: &Remote) -> Result<Artifact, ProviderError> {
+    let client = NpmClient::with_net(Registry::from_env().map_err(NpmError::from)?, remote.net.clone());
+    let package = npm
+        .platform_package(&remote.host, X64Level::detect())
+        .map_err(NpmError::from)?;
+    let found = client.artifact(npm, &package, &release.version.to_string())?;
+    Ok(Artifact {
+        url: found.url,
+        filename: found.file_name,
+        sha256: String::new(),
+        integrity: Some(found.integrity.to_string()),
+    })
 }
 
 /// The newest release matching `spec`.
@@ -243,6 +303,9 @@ pub fn resolve(tool: Tool, spec: &Spec, remote: &Remote) -> Result<Release, Prov
 /// The artifact of `release` that runs on this host, with its expected digest. Refuses,
 /// without downloading anything, when no build fits the host's C library.
 pub fn artifact(tool: Tool, release: &Release, remote: &Remote) -> Result<Artifact, ProviderError> {
+    if let SourceKind::Npm(npm) = tool.source().kind {
+        return npm_artifact(npm, release, remote);
+    }
     let fit = release
         .candidates
         .iter()
@@ -250,7 +313,7 @@ pub fn artifact(tool: Tool, release: &Release, remote: &Remote) -> Result<Artifa
         .ok_or_else(|| host_mismatch(tool, release, remote))?;
     let mut artifact = Artifact::new(&fit.url, fit.sha256.as_deref().unwrap_or(""));
     if fit.sha256.is_none() {
-        artifact.sha256 = node::checksum(remote, &fit.url, &artifact.filename)?;
+        artifact.sha256 = sums_file_checksum(tool, remote, &fit.url, &artifact.filename)?;
     }
     Ok(artifact)
 }
@@ -268,8 +331,36 @@ impl Artifact {
             url: url.to_string(),
             filename,
             sha256: sha256.to_ascii_lowercase(),
+            integrity: None,
         }
     }
+}
+
+/// The digest of `filename` from the `SHASUMS256.txt` next to `url` (for indexes that list
+/// no digests).
+fn sums_file_checksum(
+    tool: Tool,
+    remote: &Remote,
+    url: &str,
+    filename: &str,
+) -> Result<String, ProviderError> {
+    let dir = url.rsplit_once('/').map(|(d, _)| d).unwrap_or(url);
+    let sums_url = format!("{dir}/SHASUMS256.txt");
+    let text = remote.immutable(tool, &sums_url)?;
+    find_sum(&text, filename).ok_or(ProviderError::NoChecksum {
+        url: sums_url,
+        filename: filename.to_string(),
+    })
+}
+
+/// `<hex>  <filename>` lines (a `*` before the name marks binary mode in some tools).
+fn find_sum(text: &str, filename: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let (hex, name) = line.trim().split_once(char::is_whitespace)?;
+        let name = name.trim().trim_start_matches('*');
+        (name == filename && hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| hex.to_ascii_lowercase())
+    })
 }
 
 fn host_mismatch(tool: Tool, release: &Release, remote: &Remote) -> ProviderError {
@@ -279,20 +370,16 @@ fn host_mismatch(tool: Tool, release: &Release, remote: &Remote) -> ProviderErro
         .map(|c| format!("{} needs {}", c.label, c.needs.describe()))
         .collect::<Vec<_>>()
         .join("; ");
-    let hint = match (tool, remote.host.libc) {
-        (Tool::Node, Libc::Musl) => format!(
-            "node's musl builds are on unofficial-builds: set ENVM_NODE_MIRROR={}",
-            node::UNOFFICIAL
-        ),
-        (Tool::Node, Libc::Glibc(..)) => format!(
-            "official node 18+ builds need glibc 2.28: use node 16 or older, or glibc-217 builds via ENVM_NODE_MIRROR={}",
-            node::UNOFFICIAL
-        ),
-        _ => format!(
-            "pick an older {tool} version, or a build for {}",
-            remote.host.libc
-        ),
-    };
+    let hint = tool
+        .source()
+        .host_hint
+        .and_then(|hint| hint(&remote.host))
+        .unwrap_or_else(|| {
+            format!(
+                "pick an older {tool} version, or a build for {}",
+                remote.host.libc
+            )
+        });
     ProviderError::HostMismatch(Box::new(HostMismatch {
         tool,
         version: release.version.clone(),
@@ -323,5 +410,21 @@ fn parse_error(tool: Tool, url: &str, reason: impl ToString) -> ProviderError {
         tool,
         url: url.to_string(),
         reason: reason.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_sums() {
+        let a = "a".repeat(64);
+        let text = format!(
+            "{a}  node-v1.0.0-linux-x64.tar.gz\n{}  other\n",
+            "b".repeat(64)
+        );
+        assert_eq!(find_sum(&text, "node-v1.0.0-linux-x64.tar.gz"), Some(a));
+        assert_eq!(find_sum(&text, "node-v1.0.0-linux-x64.tar.xz"), None);
     }
 }

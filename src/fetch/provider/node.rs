@@ -50,7 +50,7 @@ fn extension() -> &'static str {
     }
 }
 
-pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let base = base(&remote.host);
     let url = format!("{base}/index.json");
     let text = remote.index(Tool::Node, &url)?;
@@ -100,45 +100,4 @@ pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
         });
     }
     Ok(out)
-}
-
-/// The digest of `filename` from the `SHASUMS256.txt` next to `url`.
-pub(super) fn checksum(
-    remote: &Remote,
-    url: &str,
-    filename: &str,
-) -> Result<String, ProviderError> {
-    let dir = url.rsplit_once('/').map(|(d, _)| d).unwrap_or(url);
-    let sums_url = format!("{dir}/SHASUMS256.txt");
-    let text = remote.immutable(Tool::Node, &sums_url)?;
-    find_sum(&text, filename).ok_or(ProviderError::NoChecksum {
-        url: sums_url,
-        filename: filename.to_string(),
-    })
-}
-
-/// `<hex>  <filename>` lines (a `*` before the name marks binary mode in some tools).
-fn find_sum(text: &str, filename: &str) -> Option<String> {
-    text.lines().find_map(|line| {
-        let (hex, name) = line.trim().split_once(char::is_whitespace)?;
-        let name = name.trim().trim_start_matches('*');
-        (name == filename && hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| hex.to_ascii_lowercase())
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_sums() {
-        let a = "a".repeat(64);
-        let text = format!(
-            "{a}  node-v1.0.0-linux-x64.tar.gz\n{}  other\n",
-            "b".repeat(64)
-        );
-        assert_eq!(find_sum(&text, "node-v1.0.0-linux-x64.tar.gz"), Some(a));
-        assert_eq!(find_sum(&text, "node-v1.0.0-linux-x64.tar.xz"), None);
-    }
 }

@@ -60,7 +60,7 @@ fn catalog_text(remote: &Remote) -> Result<String, ProviderError> {
     std::fs::read_to_string(&path).map_err(|source| ProviderError::Catalog { path, source })
 }
 
-pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let text = catalog_text(remote)?;
     let catalog: std::collections::BTreeMap<String, Entry> =
         serde_json::from_str(&text).map_err(|e| parse_error(Tool::Python, &catalog_source(), e))?;

@@ -16,7 +16,7 @@ pub fn index_url() -> String {
     format!("{}/index.json", base())
 }
 
-pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let base = base();
     let url = index_url();
     let text = remote.index(Tool::Zig, &url)?;
