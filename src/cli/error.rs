@@ -13,7 +13,7 @@ use crate::link::LinkError;
 use crate::project::PinError;
 use crate::project::env::ProjectEnvError;
 use crate::project::write::PinWriteError;
-use crate::python_venv::VenvConfigError;
+use crate::tools::OverlayError as VenvConfigError;
 use crate::run::exec::ExecError;
 use crate::run::shim::ShimError;
 use crate::sandbox::SandboxError;

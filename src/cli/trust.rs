@@ -12,7 +12,7 @@ use crate::cli::error::Error;
 use crate::project::env as project_env;
 use crate::project::project_file::{self, ProjectFile, printable};
 use crate::project::{self, Pin};
-use crate::python_venv;
+use crate::tools::Tool;
 use crate::sandbox::{self, trust};
 use crate::version::spec::SpecKind;
 
@@ -89,13 +89,10 @@ fn widenings(ctx: &Context, file: &Path, text: &str) -> Result<Vec<String>, Erro
         );
     }
     out.extend(path_pins(&parsed.pins));
-    if let Some(venv) = python_venv::configured_in(&parsed)?
-        && !python_venv::is_created_by_envm(&ctx.layout, &venv)
-    {
-        out.push(format!(
-            "use the virtualenv {} (not created by `envm venv`): its bin/ runs as python and leads PATH",
-            venv.display()
-        ));
+    for tool in Tool::ALL {
+        if let Some(overlay) = &tool.def().overlay {
+            out.extend((overlay.foreign)(&ctx.layout, &parsed)?);
+        }
     }
     Ok(out)
 }

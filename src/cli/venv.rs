@@ -11,7 +11,7 @@ use super::Context;
 use super::exec::resolve_or_install;
 use crate::cli::error::Error;
 use crate::project;
-use crate::python_venv::{self, VenvConfigError};
+use crate::tools::python::venv::{self as python_venv, VenvConfigError};
 use crate::resolve::Resolution;
 use crate::run::shim;
 use crate::tools::Tool;

@@ -268,12 +268,12 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
     for pin in pins {
         match resolve::resolve(layout, &pin) {
             Resolution::Installed { dir, .. } | Resolution::Path { dir, .. } => {
-                // The project's virtualenv, once created, comes before its interpreter.
-                if pin.tool == Tool::Python
+                // The project's overlay (virtualenv), once created, comes before the toolchain.
+                if let Some(overlay) = &pin.tool.def().overlay
                     && let Some(file) = &project_file
                 {
-                    match crate::python_venv::existing(layout, file) {
-                        Ok(Some(venv)) => dirs.push(venv.join("bin")),
+                    match (overlay.existing)(layout, file) {
+                        Ok(Some(root)) => dirs.push(root.join(overlay.bin_dir)),
                         Ok(None) => {}
                         Err(err) => report(Error::from(err)),
                     }

@@ -30,7 +30,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         var: "BUN_INSTALL_CACHE_DIR",
         folder: "bun",
     }],
-    overlay: false,
+    overlay: None,
 };
 
 pub(super) static SOURCE: ToolSource = ToolSource {

@@ -29,7 +29,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         var: "DENO_DIR",
         folder: "deno",
     }],
-    overlay: false,
+    overlay: None,
 };
 
 pub(super) static SOURCE: ToolSource = ToolSource {

@@ -36,7 +36,7 @@ pub(super) static DEF: ToolDef = ToolDef {
             folder: "go-mod",
         },
     ],
-    overlay: false,
+    overlay: None,
 };
 
 pub(super) static SOURCE: ToolSource = ToolSource {

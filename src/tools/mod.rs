@@ -10,6 +10,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use crate::fetch::provider::{SourceKind, ToolSource};
+use crate::layout::Layout;
+use crate::project::project_file::ProjectFile;
 
 /// Everything generic code may ask about a tool. One `static DEF` per tool file.
 pub struct ToolDef {
@@ -31,10 +33,25 @@ pub struct ToolDef {
     pub links: &'static [(&'static str, &'static str)],
     /// The tool's caches, given a private folder in a sandboxed run.
     pub caches: &'static [Cache],
-    /// Whether the project may carry an overlay install (python's virtualenv) that runs
-    /// before the toolchain's own bin folder.
-    pub overlay: bool,
+    /// A per-project install that runs before the toolchain's own bin folder (a virtualenv).
+    pub overlay: Option<Overlay>,
 }
+
+/// A project's own install layered over the toolchain, configured in its envm.toml.
+pub struct Overlay {
+    /// The overlay root `project_file` configures, when it exists and may be used.
+    pub existing: fn(&Layout, &Path) -> Result<Option<PathBuf>, OverlayError>,
+    /// What trusting `file` would allow through the overlay (one line), if anything: an
+    /// overlay envm did not create.
+    pub foreign: fn(&Layout, &ProjectFile) -> Result<Option<String>, OverlayError>,
+    /// Its executables, relative to the root.
+    pub bin_dir: &'static str,
+    /// The variable a program run from it gets, naming the root.
+    pub env_var: &'static str,
+}
+
+/// An overlay that is configured wrongly or may not be used.
+pub use python::venv::VenvConfigError as OverlayError;
 
 /// A tool's own pin file and how it is written.
 pub struct PinFile {

@@ -44,7 +44,7 @@ pub(super) static DEF: ToolDef = ToolDef {
             folder: "yarn",
         },
     ],
-    overlay: false,
+    overlay: None,
 };
 
 pub(super) static SOURCE: ToolSource = ToolSource {

@@ -28,7 +28,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         var: "ZIG_GLOBAL_CACHE_DIR",
         folder: "zig",
     }],
-    overlay: false,
+    overlay: None,
 };
 
 pub(super) static SOURCE: ToolSource = ToolSource {

@@ -2,8 +2,17 @@
 //! `crate::fetch::provider`), pinned in pyenv's `.python-version`; a project's virtualenv is
 //! its overlay.
 
-use super::{Cache, Examples, KnownBins, PinFile, PinFormat, SpecRules, ToolDef, ToolSource};
+pub mod venv;
+
+use std::path::{Path, PathBuf};
+
+use super::{
+    Cache, Examples, KnownBins, Overlay, PinFile, PinFormat, SpecRules, ToolDef, ToolSource,
+};
 use crate::fetch::provider::{self, SourceKind};
+use crate::layout::Layout;
+use crate::project::project_file::ProjectFile;
+use venv::VenvConfigError;
 
 pub(super) static DEF: ToolDef = ToolDef {
     name: "python",
@@ -38,8 +47,25 @@ pub(super) static DEF: ToolDef = ToolDef {
             folder: "uv",
         },
     ],
-    overlay: true,
+    overlay: Some(Overlay {
+        existing: venv::existing,
+        foreign: foreign_venv,
+        bin_dir: "bin",
+        env_var: "VIRTUAL_ENV",
+    }),
 };
+
+/// `envm trust`'s line for a virtualenv the file configures that `envm venv` did not create.
+fn foreign_venv(layout: &Layout, file: &ProjectFile) -> Result<Option<String>, VenvConfigError> {
+    Ok(venv::configured_in(file)?
+        .filter(|venv: &PathBuf| !venv::is_created_by_envm(layout, venv))
+        .map(|venv: PathBuf| {
+            format!(
+                "use the virtualenv {} (not created by `envm venv`): its bin/ runs as python and leads PATH",
+                Path::new(&venv).display()
+            )
+        }))
+}
 
 pub(super) static SOURCE: ToolSource = ToolSource {
     kind: SourceKind::Index {
