@@ -84,9 +84,11 @@ impl Error {
             Error::Pin(e) => e.hint(),
             Error::PinWrite(e) => e.hint(),
             Error::Spec(e) | Error::Request(ToolRequestError::Spec(e)) => Some(e.hint()),
-            Error::Request(ToolRequestError::UnknownTool(_)) => Some(
-                "envm manages python, node, go and zig: write `TOOL@SPEC`, e.g. `node@22`".into(),
-            ),
+            Error::Request(ToolRequestError::UnknownTool(_)) => Some(format!(
+                "envm manages {}: write `TOOL@SPEC`, e.g. `{}`",
+                crate::tools::names_sentence(),
+                crate::tools::Tool::EXAMPLE.example_request()
+            )),
             Error::Install(e) => e.hint(),
             Error::Lock(e) => e.hint(),
             Error::Sandbox(e) => e.hint(),
@@ -97,7 +99,10 @@ impl Error {
             Error::Link(e) => e.hint(),
             Error::Exec(e) => e.hint(),
             Error::CurrentDir(_) => Some("cd into a folder that exists".into()),
-            Error::UnknownTool(_) => Some("envm manages python, node, go and zig".into()),
+            Error::UnknownTool(_) => Some(format!(
+                "envm manages {}",
+                crate::tools::names_sentence()
+            )),
             Error::MissingVersion(name) => Some(format!(
                 "write it as `{name}@<version>`, e.g. `{name}@latest`"
             )),

@@ -221,7 +221,7 @@ fn tool_pin(path: &Path, line: usize, name: &str, value: ToolValue) -> Result<Pi
             path,
             line,
             format!("unknown tool `{name}` in [tools]"),
-            Some("envm manages python, node, go and zig"),
+            Some(&format!("envm manages {}", crate::tools::names_sentence())),
         )
     })?;
     let scalars = match value {
