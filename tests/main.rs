@@ -4,6 +4,7 @@ mod support;
 
 mod activate;
 mod auto_install;
+mod bun_deno;
 mod completions;
 mod env_venv;
 mod install;

@@ -13,10 +13,10 @@ use crate::link::LinkError;
 use crate::project::PinError;
 use crate::project::env::ProjectEnvError;
 use crate::project::write::PinWriteError;
-use crate::tools::OverlayError as VenvConfigError;
 use crate::run::exec::ExecError;
 use crate::run::shim::ShimError;
 use crate::sandbox::SandboxError;
+use crate::tools::OverlayError as VenvConfigError;
 use crate::version::spec::{SpecError, ToolRequestError};
 
 /// Every error a command can end with.
@@ -99,10 +99,9 @@ impl Error {
             Error::Link(e) => e.hint(),
             Error::Exec(e) => e.hint(),
             Error::CurrentDir(_) => Some("cd into a folder that exists".into()),
-            Error::UnknownTool(_) => Some(format!(
-                "envm manages {}",
-                crate::tools::names_sentence()
-            )),
+            Error::UnknownTool(_) => {
+                Some(format!("envm manages {}", crate::tools::names_sentence()))
+            }
             Error::MissingVersion(name) => Some(format!(
                 "write it as `{name}@<version>`, e.g. `{name}@latest`"
             )),

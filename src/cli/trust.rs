@@ -12,8 +12,8 @@ use crate::cli::error::Error;
 use crate::project::env as project_env;
 use crate::project::project_file::{self, ProjectFile, printable};
 use crate::project::{self, Pin};
-use crate::tools::Tool;
 use crate::sandbox::{self, trust};
+use crate::tools::Tool;
 use crate::version::spec::SpecKind;
 
 #[derive(Debug, clap::Args)]

@@ -65,7 +65,9 @@ pub enum InstallError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{url}: the expected checksum `{value}` is not a SHA-256 (64 hex digits) or an SRI integrity")]
+    #[error(
+        "{url}: the expected checksum `{value}` is not a SHA-256 (64 hex digits) or an SRI integrity"
+    )]
     BadDigest { url: String, value: String },
     #[error("{tool} {version} is not installed")]
     NotInstalled { tool: Tool, version: String },

@@ -158,9 +158,7 @@ pub fn compute(
         .filter_map(|p| p.canonicalize().ok())
         .collect();
     let cache = private_cache(layout, site, &own)?;
-    env.retain(|(key, _)| {
-        !cache_vars().any(|c| key.eq_ignore_ascii_case(c.var))
-    });
+    env.retain(|(key, _)| !cache_vars().any(|c| key.eq_ignore_ascii_case(c.var)));
     for c in cache_vars() {
         env.push((c.var.into(), cache.join(c.folder).into_os_string()));
     }

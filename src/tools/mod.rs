@@ -262,9 +262,8 @@ mod tests {
                 format!("ENVM_{}_VERSION", def.name.to_ascii_uppercase())
             );
         }
-        assert!(names_sentence().ends_with(&format!(
-            " and {}",
-            Tool::ALL[Tool::ALL.len() - 1].name()
-        )));
+        assert!(
+            names_sentence().ends_with(&format!(" and {}", Tool::ALL[Tool::ALL.len() - 1].name()))
+        );
     }
 }

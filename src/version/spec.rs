@@ -123,7 +123,9 @@ impl Spec {
         } else {
             let version = Version::parse(raw).map_err(|_| err("it is not a version number"))?;
             if version.is_freethreaded() && !tool.def().spec.freethreaded {
-                return Err(err("this tool has no free-threaded builds (the `t` suffix)"));
+                return Err(err(
+                    "this tool has no free-threaded builds (the `t` suffix)",
+                ));
             }
             freethreaded = version.is_freethreaded();
             if version.components().len() >= 3 || version.is_prerelease() {

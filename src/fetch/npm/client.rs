@@ -203,10 +203,11 @@ pub fn download_verified(
             source,
         })?;
         let verdict = VerifyingReader::new(file, integrity)
-            .finish().map_err(|source| NpmError::Io {
-            path: partial.to_path_buf(),
-            source,
-        })?;
+            .finish()
+            .map_err(|source| NpmError::Io {
+                path: partial.to_path_buf(),
+                source,
+            })?;
         verdict.map(drop).map_err(|source| NpmError::Verify {
             url: url.to_string(),
             source,

@@ -145,16 +145,15 @@ impl ProviderError {
                 "see what exists with `envm ls-remote {tool}`, or try `--refresh`"
             )),
             ProviderError::HostMismatch(m) => Some(m.hint.clone()),
-            ProviderError::NoChecksum { .. } => {
-                Some("the mirror or upstream is incomplete; try again later or another mirror".into())
-            }
+            ProviderError::NoChecksum { .. } => Some(
+                "the mirror or upstream is incomplete; try again later or another mirror".into(),
+            ),
             ProviderError::Npm(e) => e.hint(),
             ProviderError::NotInstallable { .. } => {
                 Some("`system` and `path:` specs use toolchains envm does not install".into())
             }
             ProviderError::Catalog { .. } | ProviderError::Parse { .. } => Some(
-                "check the ENVM_*_MIRROR / ENVM_*_URL settings, or retry with --refresh"
-                    .into(),
+                "check the ENVM_*_MIRROR / ENVM_*_URL settings, or retry with --refresh".into(),
             ),
         }
     }
@@ -242,7 +241,10 @@ pub fn releases(tool: Tool, remote: &Remote) -> Result<Vec<Release>, ProviderErr
 /// The versions in the tool's package document. The binary is another package's, so the
 /// candidate only says the release exists; [`artifact`] looks up the platform package.
 fn npm_releases(npm: NpmTool, remote: &Remote) -> Result<Vec<Release>, ProviderError> {
-    let client = NpmClient::with_net(Registry::from_env().map_err(NpmError::from)?, remote.net.clone());
+    let client = NpmClient::with_net(
+        Registry::from_env().map_err(NpmError::from)?,
+        remote.net.clone(),
+    );
     let doc = client.packument(npm.package())?;
     Ok(doc
         .versions()
@@ -261,8 +263,15 @@ fn npm_releases(npm: NpmTool, remote: &Remote) -> Result<Vec<Release>, ProviderE
 }
 
 /// The verified tarball of `release` for this host, from the npm registry.
-fn npm_artifact(npm: NpmTool, release: &Release, remote: &Remote) -> Result<Artifact, ProviderError> {
-    let client = NpmClient::with_net(Registry::from_env().map_err(NpmError::from)?, remote.net.clone());
+fn npm_artifact(
+    npm: NpmTool,
+    release: &Release,
+    remote: &Remote,
+) -> Result<Artifact, ProviderError> {
+    let client = NpmClient::with_net(
+        Registry::from_env().map_err(NpmError::from)?,
+        remote.net.clone(),
+    );
     let package = npm
         .platform_package(&remote.host, X64Level::detect())
         .map_err(NpmError::from)?;
