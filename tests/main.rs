@@ -12,6 +12,7 @@ mod install_hardening;
 mod install_safety;
 mod npm_registry;
 mod pins;
+mod registry_rules;
 mod project_env;
 mod sandbox;
 mod sandbox_escapes;

@@ -60,7 +60,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     if rows.is_empty() {
         let what = args.tool.map_or("no tool", Tool::name);
         eprintln!("{what} is not pinned here ({})", ctx.cwd.display());
-        eprintln!("hint: pin one with `envm use TOOL@SPEC`, e.g. `envm use node@22`");
+        eprintln!(
+            "hint: pin one with `envm use TOOL@SPEC`, e.g. `envm use {}`",
+            Tool::EXAMPLE.example_request()
+        );
         return Ok(0);
     }
     for ((row, resolution), pin) in rows.iter().zip(&pins) {

@@ -47,7 +47,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         None
     };
     if jobs.is_empty() {
-        println!("nothing is pinned here; name what to install, e.g. `envm install node@22`");
+        println!(
+            "nothing is pinned here; name what to install, e.g. `envm install {}`",
+            Tool::EXAMPLE.example_request()
+        );
         return Ok(0);
     }
     // Tools in parallel; versions of one tool in order (they share the tool's folder).

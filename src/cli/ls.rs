@@ -63,7 +63,8 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     if rows.is_empty() {
         eprintln!("nothing installed yet");
         eprintln!(
-            "hint: install a toolchain with `envm install TOOL@SPEC`, e.g. `envm install node@22`"
+            "hint: install a toolchain with `envm install TOOL@SPEC`, e.g. `envm install {}`",
+            Tool::EXAMPLE.example_request()
         );
         return Ok(0);
     }

@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         None => project::nearest_project_file(&ctx.cwd).ok_or_else(|| {
             Error::msg(
                 "no envm.toml here or above to trust",
-                Some("give the file: `envm trust path/to/envm.toml` (or `.nvmrc`, `.tool-versions`, …)".into()),
+                Some("give the file: `envm trust path/to/envm.toml` (or `.tool-versions`, a tool's own pin file)".into()),
             )
         })?,
     };

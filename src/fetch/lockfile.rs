@@ -80,7 +80,10 @@ impl LockError {
                 Some("run `envm lock` (on this platform) and commit envm.lock".into())
             }
             LockError::Parse { .. } => Some("regenerate it with `envm lock`".into()),
-            LockError::NothingPinned => Some("pin a tool first, e.g. `envm use node@22`".into()),
+            LockError::NothingPinned => Some(format!(
+                "pin a tool first, e.g. `envm use {}`",
+                crate::tools::Tool::EXAMPLE.example_request()
+            )),
             LockError::Write(e) => e.hint(),
             LockError::Encode(_) => None,
         }

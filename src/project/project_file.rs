@@ -137,7 +137,7 @@ impl<'de> Deserialize<'de> for EnvTable {
 }
 
 const TOOLS_HINT: &str =
-    "envm.toml pins tools as `[tools]` entries: `node = \"22\"` or `python = [\"3.12\", \"3.11\"]`";
+    "envm.toml pins tools as `[tools]` entries: `TOOL = \"SPEC\"` or `TOOL = [\"SPEC\", \"SPEC\"]`";
 const SCHEMA_HINT: &str = "envm.toml holds the tables [tools], [env], [python] (venv) and [sandbox] (policy, allow_net, allow_read, allow_write, allow_env)";
 
 fn malformed(path: &Path, line: usize, message: impl AsRef<str>, hint: Option<&str>) -> PinError {

@@ -14,6 +14,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         lts: false,
         latest_aliases: &[],
         freethreaded: false,
+        version_prefix: None,
     },
     examples: Examples {
         exact: "2.1.4",

@@ -15,6 +15,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         lts: false,
         latest_aliases: &[],
         freethreaded: false,
+        version_prefix: Some("go"),
     },
     examples: Examples {
         exact: "1.23.4",

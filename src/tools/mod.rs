@@ -75,6 +75,8 @@ pub struct SpecRules {
     pub latest_aliases: &'static [&'static str],
     /// The free-threaded `t` suffix (`3.13t`).
     pub freethreaded: bool,
+    /// A prefix the tool writes before version numbers (`go1.22.0`).
+    pub version_prefix: Option<&'static str>,
 }
 
 /// Versions used in hints: an exact one and a prefix.

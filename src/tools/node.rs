@@ -23,6 +23,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         lts: true,
         latest_aliases: &["node"],
         freethreaded: false,
+        version_prefix: None,
     },
     examples: Examples {
         exact: "22.11.0",

@@ -13,6 +13,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         lts: false,
         latest_aliases: &[],
         freethreaded: false,
+        version_prefix: None,
     },
     examples: Examples {
         exact: "0.14.0",

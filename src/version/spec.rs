@@ -121,7 +121,15 @@ impl Spec {
         } else if is_range(raw) {
             SpecKind::Range(parse_range(raw).ok_or_else(|| err("the range cannot be read"))?)
         } else {
-            let version = Version::parse(raw).map_err(|_| err("it is not a version number"))?;
+            // A tool's own prefix (`go1.22.0`) is not part of the number.
+            let number = tool
+                .def()
+                .spec
+                .version_prefix
+                .and_then(|prefix| raw.strip_prefix(prefix))
+                .unwrap_or(raw);
+            let version =
+                Version::parse(number).map_err(|_| err("it is not a version number"))?;
             if version.is_freethreaded() && !tool.def().spec.freethreaded {
                 return Err(err(
                     "this tool has no free-threaded builds (the `t` suffix)",

@@ -49,7 +49,8 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     Ok(entries
         .into_iter()
         .filter_map(|entry| {
-            let version = Version::parse(&entry.version).ok()?;
+            let number = entry.version.strip_prefix("go").unwrap_or(&entry.version);
+            let version = Version::parse(number).ok()?;
             let candidates = entry
                 .files
                 .into_iter()

@@ -53,7 +53,7 @@ pub struct Release {
 #[derive(Debug, Clone)]
 struct Candidate {
     url: String,
-    /// Known from the index itself (python, go, zig); node's comes from SHASUMS256.txt.
+    /// Known from the index itself, or (`None`) from the SHASUMS256.txt next to the file.
     sha256: Option<String>,
     needs: Needs,
     /// Label for messages (`linux-x64`, `x86_64-unknown-linux-musl`).
@@ -112,7 +112,7 @@ pub enum ProviderError {
         url: String,
         reason: String,
     },
-    #[error("cannot read the python catalog {}: {source}", path.display())]
+    #[error("cannot read the release catalog {}: {source}", path.display())]
     Catalog {
         path: PathBuf,
         #[source]

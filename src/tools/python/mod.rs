@@ -26,6 +26,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         lts: false,
         latest_aliases: &[],
         freethreaded: true,
+        version_prefix: None,
     },
     examples: Examples {
         exact: "3.12.7",
