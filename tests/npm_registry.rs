@@ -219,18 +219,24 @@ fn missing_or_sha1_only_integrity_is_refused_before_any_download() {
 }
 
 #[test]
-fn a_cut_off_tarball_is_an_error_and_leaves_nothing() {
+fn a_cut_off_tarball_is_retried_and_then_an_error_that_leaves_nothing() {
     let registry = NpmRegistry::start();
     let client = client(&registry);
     let package = host_package(NpmTool::Bun);
     let artifact = client
         .artifact(NpmTool::Bun, &package, BUN_LATEST)
         .expect("artifact");
-    registry.server.fault(
-        &NpmRegistry::tarball_path(&package, BUN_LATEST),
-        Fault::Truncate,
-    );
+    let tarball = NpmRegistry::tarball_path(&package, BUN_LATEST);
     let dir = tempfile::tempdir().expect("temp dir");
+    // One cut is retried (through `fetch::http`) and the download completes.
+    registry.server.fault(&tarball, Fault::Truncate);
+    let once = dir.path().join("once.tgz");
+    client.download(&artifact, &once).expect("retried");
+    std::fs::remove_file(&once).expect("rm");
+    // Cut on every attempt: an error, and nothing left.
+    for _ in 0..4 {
+        registry.server.fault(&tarball, Fault::Truncate);
+    }
     let err = client
         .download(&artifact, &dir.path().join(&artifact.file_name))
         .expect_err("cut off");
