@@ -26,22 +26,6 @@ const ALLOW: &[(&str, &str)] = &[
         "src/fetch/npm/platform.rs",
         "the npm client's own table of the npm-hosted tools' platform packages and binary paths",
     ),
-    (
-        "src/fetch/provider/node.rs",
-        "node's index parser (moves into src/tools/node.rs)",
-    ),
-    (
-        "src/fetch/provider/go.rs",
-        "go's index parser (moves into src/tools/go.rs)",
-    ),
-    (
-        "src/fetch/provider/zig.rs",
-        "zig's index parser (moves into src/tools/zig.rs)",
-    ),
-    (
-        "src/fetch/provider/python.rs",
-        "python's catalog parser (moves into src/tools/python/)",
-    ),
 ];
 
 /// Comments pointing outside the repository that the cleanup branch (i12-cleanup) rewrites;
@@ -92,8 +76,7 @@ fn lex(text: &str) -> Lexed {
             while i < chars.len() && chars[i] != '\n' {
                 i += 1;
             }
-            out.comments
-                .push((line, chars[start..i].iter().collect()));
+            out.comments.push((line, chars[start..i].iter().collect()));
         } else if c == '/' && next == Some('*') {
             let (start_line, mut depth, mut body) = (line, 1, String::new());
             i += 2;
@@ -241,7 +224,13 @@ fn names_word(token: &str, word: &str, case_insensitive: bool) -> bool {
     }
 }
 
-const OUTSIDE: &[&str] = &["shared/", "contract.md", "the contract", "research note", "/work/"];
+const OUTSIDE: &[&str] = &[
+    "shared/",
+    "contract.md",
+    "the contract",
+    "research note",
+    "/work/",
+];
 
 /// Findings of R1-R3 (`generic`: the file is outside src/tools/) and R4 in `text`.
 fn scan(file: &str, text: &str, words: &[(&str, bool)], generic: bool) -> Vec<Finding> {
@@ -263,7 +252,11 @@ fn scan(file: &str, text: &str, words: &[(&str, bool)], generic: bool) -> Vec<Fi
     };
     for (line, comment) in &lexed.comments {
         if let Some(hit) = OUTSIDE.iter().find(|o| comment.contains(*o)) {
-            finding(*line, "R4", format!("comment points outside the repository: {hit}"));
+            finding(
+                *line,
+                "R4",
+                format!("comment points outside the repository: {hit}"),
+            );
         }
     }
     if !generic {
@@ -382,7 +375,10 @@ fn no_generic_module_names_a_tool() {
         .filter(|(_, used)| !**used)
         .map(|((file, _), _)| *file)
         .collect();
-    assert!(stale.is_empty(), "ALLOW entries that match nothing: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "ALLOW entries that match nothing: {stale:?}"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use crate::cli::error::Error;
 use crate::fetch::http::Net;
 use crate::fetch::install::{self, InstallOptions};
 use crate::fetch::lockfile::{self, LockError, LockFile};
-use crate::fetch::provider::Artifact;
+use crate::fetch::releases::Artifact;
 use crate::host::Host;
 use crate::layout::Layout;
 use crate::project;

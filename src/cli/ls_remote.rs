@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{Context, print_json};
 use crate::cli::error::Error;
 use crate::fetch::http::Net;
-use crate::fetch::provider::{self, Remote};
+use crate::fetch::releases::{self, Remote};
 use crate::host::Host;
 use crate::resolve::installed;
 use crate::tools::Tool;
@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         host: Host::detect(),
     };
     let releases =
-        provider::releases(tool, &remote).map_err(crate::fetch::install::InstallError::from)?;
+        releases::releases(tool, &remote).map_err(crate::fetch::install::InstallError::from)?;
     let have = installed::versions(&ctx.layout, tool);
     let rows: Vec<Row> = releases
         .into_iter()

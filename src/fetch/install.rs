@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::fetch::http::{FetchError, Net};
 use crate::fetch::npm::{self, Integrity, NpmError, VerifyingReader};
-use crate::fetch::provider::{self, Artifact, ProviderError, Release, Remote};
+use crate::fetch::releases::{self, Artifact, ProviderError, Release, Remote};
 use crate::fetch::unpack::{self, ArchiveKind, UnpackError};
 use crate::host::Host;
 use crate::layout::Layout;
@@ -136,7 +136,7 @@ pub fn ensure_installed(
         refresh: opts.refresh,
         host: Host::detect(),
     };
-    match provider::resolve(tool, spec, &remote) {
+    match releases::resolve(tool, spec, &remote) {
         Ok(release) => install_release(&remote, tool, &release, opts.force),
         Err(e) => have.ok_or(e.into()),
     }
@@ -166,7 +166,7 @@ pub fn install_release(
         return Ok(have);
     }
     // Host fit and checksum are settled before anything is downloaded.
-    let artifact = provider::artifact(tool, release, remote)?;
+    let artifact = releases::artifact(tool, release, remote)?;
     install_artifact(
         layout,
         remote.net,

@@ -4,7 +4,7 @@
 
 use super::{Cache, Examples, KnownBins, SpecRules, ToolDef, ToolSource};
 use crate::fetch::npm::NpmTool;
-use crate::fetch::provider::SourceKind;
+use crate::fetch::releases::SourceKind;
 
 pub(super) static DEF: ToolDef = ToolDef {
     name: "bun",

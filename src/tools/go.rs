@@ -1,7 +1,14 @@
 //! go: builds from go.dev/dl (`ENVM_GO_MIRROR`), pinned in `.go-version`.
+//!
+//! The `?mode=json&include=all` index of go.dev/dl (or `ENVM_GO_MIRROR`), with a `sha256`
+//! per file. Go's Linux builds are static: no C library requirement.
 
+use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, SourceKind};
+use crate::host::Arch;
+use crate::tools::Tool;
+use crate::version::Version;
+use serde::Deserialize;
 use super::{Cache, Examples, KnownBins, PinFile, PinFormat, SpecRules, ToolDef, ToolSource};
-use crate::fetch::provider::{self, SourceKind};
 
 pub(super) static DEF: ToolDef = ToolDef {
     name: "go",
@@ -42,8 +49,76 @@ pub(super) static DEF: ToolDef = ToolDef {
 
 pub(super) static SOURCE: ToolSource = ToolSource {
     kind: SourceKind::Index {
-        index_url: provider::go::index_url,
-        releases: provider::go::releases,
+        index_url: index_url,
+        releases: releases,
     },
     host_hint: None,
 };
+
+pub const UPSTREAM: &str = "https://go.dev/dl";
+
+#[derive(Deserialize)]
+struct Entry {
+    version: String,
+    #[serde(default)]
+    files: Vec<File>,
+}
+
+#[derive(Deserialize)]
+struct File {
+    filename: String,
+    os: String,
+    arch: String,
+    sha256: String,
+    kind: String,
+}
+
+fn base() -> String {
+    mirror("ENVM_GO_MIRROR", UPSTREAM)
+}
+
+pub fn index_url() -> String {
+    format!("{}/?mode=json&include=all", base())
+}
+
+pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+    let base = base();
+    let url = index_url();
+    let text = remote.index(Tool::Go, &url)?;
+    let entries: Vec<Entry> =
+        serde_json::from_str(&text).map_err(|e| parse_error(Tool::Go, &url, e))?;
+    let arch = match remote.host.arch {
+        Arch::X86_64 => "amd64",
+        Arch::Aarch64 => "arm64",
+        Arch::Other(a) => a,
+    };
+    let os = remote.host.os;
+    Ok(entries
+        .into_iter()
+        .filter_map(|entry| {
+            let number = entry.version.strip_prefix("go").unwrap_or(&entry.version);
+            let version = Version::parse(number).ok()?;
+            let candidates = entry
+                .files
+                .into_iter()
+                .filter(|f| {
+                    f.kind == "archive"
+                        && f.os == os
+                        && f.arch == arch
+                        && f.filename.ends_with(".tar.gz")
+                })
+                .map(|f| Candidate {
+                    url: format!("{base}/{}", f.filename),
+                    sha256: Some(f.sha256),
+                    needs: Needs::Nothing,
+                    label: format!("{os}-{arch}"),
+                })
+                .collect();
+            Some(Release {
+                version,
+                lts: None,
+                candidates,
+            })
+        })
+        .collect())
+}

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use crate::fetch::provider::{SourceKind, ToolSource};
+pub use crate::fetch::releases::{SourceKind, ToolSource};
 use crate::layout::Layout;
 use crate::project::project_file::ProjectFile;
 

@@ -1,8 +1,14 @@
 //! zig: builds from ziglang.org/download (`ENVM_ZIG_MIRROR`); the binary sits at the top of
 //! the install.
+//!
+//! `index.json` of ziglang.org/download (or `ENVM_ZIG_MIRROR`): one object per release
+//! (`master` skipped), artifacts keyed `<arch>-<os>` with `tarball` and `shasum`. Tarball URLs
+//! on the upstream base are moved onto the mirror. Zig's Linux builds are static.
 
+use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase, SourceKind};
+use crate::tools::Tool;
+use crate::version::Version;
 use super::{Cache, Examples, KnownBins, SpecRules, ToolDef, ToolSource};
-use crate::fetch::provider::{self, SourceKind};
 
 pub(super) static DEF: ToolDef = ToolDef {
     name: "zig",
@@ -34,8 +40,51 @@ pub(super) static DEF: ToolDef = ToolDef {
 
 pub(super) static SOURCE: ToolSource = ToolSource {
     kind: SourceKind::Index {
-        index_url: provider::zig::index_url,
-        releases: provider::zig::releases,
+        index_url: index_url,
+        releases: releases,
     },
     host_hint: None,
 };
+
+pub const UPSTREAM: &str = "https://ziglang.org/download";
+
+fn base() -> String {
+    mirror("ENVM_ZIG_MIRROR", UPSTREAM)
+}
+
+pub fn index_url() -> String {
+    format!("{}/index.json", base())
+}
+
+pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+    let base = base();
+    let url = index_url();
+    let text = remote.index(Tool::Zig, &url)?;
+    let index: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| parse_error(Tool::Zig, &url, e))?;
+    let os = match remote.host.os {
+        "darwin" => "macos",
+        other => other,
+    };
+    let target = format!("{}-{os}", remote.arch_name());
+    Ok(index
+        .into_iter()
+        .filter(|(name, _)| name != "master")
+        .filter_map(|(name, release)| {
+            let version = Version::parse(&name).ok()?;
+            let artifact = release.get(&target)?;
+            let tarball = artifact.get("tarball")?.as_str()?;
+            let shasum = artifact.get("shasum")?.as_str()?;
+            Some(Release {
+                version,
+                lts: None,
+                candidates: vec![Candidate {
+                    url: rebase(tarball, UPSTREAM, &base),
+                    sha256: Some(shasum.to_string()),
+                    needs: Needs::Nothing,
+                    label: target.clone(),
+                }],
+            })
+        })
+        .collect())
+}

@@ -128,8 +128,7 @@ impl Spec {
                 .version_prefix
                 .and_then(|prefix| raw.strip_prefix(prefix))
                 .unwrap_or(raw);
-            let version =
-                Version::parse(number).map_err(|_| err("it is not a version number"))?;
+            let version = Version::parse(number).map_err(|_| err("it is not a version number"))?;
             if version.is_freethreaded() && !tool.def().spec.freethreaded {
                 return Err(err(
                     "this tool has no free-threaded builds (the `t` suffix)",

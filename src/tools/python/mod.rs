@@ -1,7 +1,7 @@
-//! python: CPython builds from python-build-standalone (the catalog in
-//! `crate::fetch::provider`), pinned in pyenv's `.python-version`; a project's virtualenv is
+//! python: CPython builds from python-build-standalone ([`catalog`]), pinned in pyenv's `.python-version`; a project's virtualenv is
 //! its overlay.
 
+pub mod catalog;
 pub mod venv;
 
 use std::path::{Path, PathBuf};
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::{
     Cache, Examples, KnownBins, Overlay, PinFile, PinFormat, SpecRules, ToolDef, ToolSource,
 };
-use crate::fetch::provider::{self, SourceKind};
+use crate::fetch::releases::SourceKind;
 use crate::layout::Layout;
 use crate::project::project_file::ProjectFile;
 use venv::VenvConfigError;
@@ -70,8 +70,8 @@ fn foreign_venv(layout: &Layout, file: &ProjectFile) -> Result<Option<String>, V
 
 pub(super) static SOURCE: ToolSource = ToolSource {
     kind: SourceKind::Index {
-        index_url: provider::python::catalog_source,
-        releases: provider::python::releases,
+        index_url: catalog::catalog_source,
+        releases: catalog::releases,
     },
     host_hint: None,
 };

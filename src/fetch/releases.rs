@@ -1,15 +1,10 @@
-//! Providers: what each upstream publishes. A tool's [`ToolSource`] (in its registry file)
-//! says where: an index read by a parser of this folder into [`Release`]s with per-platform
-//! candidates, or a package on the npm registry ([`crate::fetch::npm`]). This file picks the
+//! Releases: what each upstream publishes. A tool's [`ToolSource`] (in its registry file under
+//! `src/tools/`) says where: an index read by the tool's own parser into [`Release`]s with
+//! per-platform candidates, or a package on the npm registry ([`crate::fetch::npm`]). This file picks the
 //! candidate that fits the host (refusing before any download when none does) and yields the
 //! [`Artifact`]: URL, file name and the expected digest (SHA-256 from upstream's checksum
 //! source, or npm's SRI integrity). Mirrors (`ENVM_<TOOL>_MIRROR`) replace the upstream base
 //! URL.
-
-pub mod go;
-pub mod node;
-pub mod python;
-pub mod zig;
 
 use std::path::PathBuf;
 
@@ -30,7 +25,7 @@ pub struct ToolSource {
 }
 
 pub enum SourceKind {
-    /// A release index read by a parser of this folder.
+    /// A release index read by the tool's own parser.
     Index {
         /// The index's URL (for messages).
         index_url: fn() -> String,
@@ -46,23 +41,23 @@ pub struct Release {
     pub version: Version,
     /// Node: the LTS codename, lowercase.
     pub lts: Option<String>,
-    candidates: Vec<Candidate>,
+    pub candidates: Vec<Candidate>,
 }
 
 /// An artifact for this OS and arch, and the C library it needs.
 #[derive(Debug, Clone)]
-struct Candidate {
-    url: String,
+pub struct Candidate {
+    pub url: String,
     /// Known from the index itself, or (`None`) from the SHASUMS256.txt next to the file.
-    sha256: Option<String>,
-    needs: Needs,
+    pub sha256: Option<String>,
+    pub needs: Needs,
     /// Label for messages (`linux-x64`, `x86_64-unknown-linux-musl`).
-    label: String,
+    pub label: String,
 }
 
 /// What a build needs from the host's C library.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Needs {
+pub enum Needs {
     /// Static: runs anywhere on this OS and arch.
     Nothing,
     /// glibc of at least this version.
@@ -181,7 +176,7 @@ pub struct Remote<'a> {
 
 impl Remote<'_> {
     /// A version list, through the index cache.
-    fn index(&self, tool: Tool, url: &str) -> Result<String, ProviderError> {
+    pub fn index(&self, tool: Tool, url: &str) -> Result<String, ProviderError> {
         let text = index_cache::get(
             self.layout,
             self.net,
@@ -194,7 +189,7 @@ impl Remote<'_> {
     }
 
     /// A document published once per release (checksum files).
-    fn immutable(&self, tool: Tool, url: &str) -> Result<String, ProviderError> {
+    pub fn immutable(&self, tool: Tool, url: &str) -> Result<String, ProviderError> {
         let label = format!("{}-sums", tool.name());
         let text = index_cache::get(
             self.layout,
@@ -207,7 +202,7 @@ impl Remote<'_> {
         Ok(text)
     }
 
-    fn arch_name(&self) -> &'static str {
+    pub fn arch_name(&self) -> &'static str {
         match self.host.arch {
             crate::host::Arch::X86_64 => "x86_64",
             crate::host::Arch::Aarch64 => "aarch64",
@@ -399,7 +394,7 @@ fn host_mismatch(tool: Tool, release: &Release, remote: &Remote) -> ProviderErro
 }
 
 /// `base` from the environment variable `var`, else `default`; no trailing slash.
-fn mirror(var: &str, default: &str) -> String {
+pub fn mirror(var: &str, default: &str) -> String {
     match std::env::var(var) {
         Ok(v) if !v.trim().is_empty() => v.trim().trim_end_matches('/').to_string(),
         _ => default.to_string(),
@@ -407,14 +402,14 @@ fn mirror(var: &str, default: &str) -> String {
 }
 
 /// Moves a URL found in an index from the upstream base onto the mirror.
-fn rebase(url: &str, upstream: &str, base: &str) -> String {
+pub fn rebase(url: &str, upstream: &str, base: &str) -> String {
     match url.strip_prefix(upstream) {
         Some(rest) if base != upstream => format!("{base}{rest}"),
         _ => url.to_string(),
     }
 }
 
-fn parse_error(tool: Tool, url: &str, reason: impl ToString) -> ProviderError {
+pub fn parse_error(tool: Tool, url: &str, reason: impl ToString) -> ProviderError {
     ProviderError::Parse {
         tool,
         url: url.to_string(),
