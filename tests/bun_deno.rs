@@ -10,6 +10,7 @@ use std::process::Command;
 
 use envm::fetch::npm::{NpmTool, X64Level};
 use envm::host::Host;
+use envm::tools::bun;
 
 use crate::support::dist::gz;
 use crate::support::npm_registry::{
@@ -39,7 +40,7 @@ fn shim(env: &TestEnv, registry: &NpmRegistry, name: &str, args: &[&str]) -> Run
     Run::of(cmd)
 }
 
-fn host_package(tool: NpmTool) -> String {
+fn host_package(tool: &NpmTool) -> String {
     tool.platform_package(&Host::detect(), X64Level::detect())
         .expect("the test host has a build")
 }
@@ -77,7 +78,7 @@ fn ls_remote_lists_the_package_documents_versions() {
 fn bun_installs_verified_from_the_configured_registry_and_its_shims_run() {
     let env = TestEnv::new();
     let registry = NpmRegistry::start();
-    let package = host_package(NpmTool::Bun);
+    let package = host_package(&bun::NPM);
     let out = Run::of(envm(&env, &registry, &["install", "bun"])).ok();
     assert!(out.stdout.contains(BUN_LATEST), "{}", out.stdout);
 
@@ -184,7 +185,7 @@ fn tool_versions_pins_bun_and_the_lock_records_the_integrity() {
 fn a_tarball_that_does_not_match_its_integrity_is_refused_and_nothing_is_installed() {
     let env = TestEnv::new();
     let registry = NpmRegistry::start();
-    let package = host_package(NpmTool::Bun);
+    let package = host_package(&bun::NPM);
     let evil = gz(&npm_tar(&[(
         "bin/bun",
         "#!/bin/sh\necho evil\n".to_string(),

@@ -22,10 +22,6 @@ const ALLOW: &[(&str, &str)] = &[
         "src/cli/doctor.rs",
         "the host report says which upstream builds the C library runs (doctor is being reworked on the sandbox branch)",
     ),
-    (
-        "src/fetch/npm/platform.rs",
-        "the npm client's own table of the npm-hosted tools' platform packages and binary paths",
-    ),
 ];
 
 /// Comments pointing outside the repository that the cleanup branch (i12-cleanup) rewrites;

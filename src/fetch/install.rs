@@ -320,7 +320,7 @@ fn unpack_error(artifact: &Artifact, source: UnpackError) -> InstallError {
 }
 
 /// The links the tool's registry entry asks for in its bin folder (`bunx` → `bun`).
-fn link_programs(tool: Tool, staging: &Path) -> Result<(), InstallError> {
+pub fn link_programs(tool: Tool, staging: &Path) -> Result<(), InstallError> {
     let bin_dir = tool.bin_dir(staging);
     for (name, target) in tool.def().links {
         let path = bin_dir.join(name);

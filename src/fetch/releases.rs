@@ -32,7 +32,7 @@ pub enum SourceKind {
         releases: fn(&Remote<'_>) -> Result<Vec<Release>, ProviderError>,
     },
     /// A package document on the npm registry and a per-platform binary package.
-    Npm(NpmTool),
+    Npm(&'static NpmTool),
 }
 
 /// One upstream release of a tool, with the artifacts for this OS and arch.
@@ -216,8 +216,8 @@ pub fn index_url(tool: Tool) -> String {
     match &tool.source().kind {
         SourceKind::Index { index_url, .. } => index_url(),
         SourceKind::Npm(npm) => Registry::from_env()
-            .and_then(|r| r.packument_url(npm.package()))
-            .unwrap_or_else(|_| npm.package().to_string()),
+            .and_then(|r| r.packument_url(npm.package))
+            .unwrap_or_else(|_| npm.package.to_string()),
     }
 }
 
@@ -225,7 +225,7 @@ pub fn index_url(tool: Tool) -> String {
 pub fn releases(tool: Tool, remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let mut list = match &tool.source().kind {
         SourceKind::Index { releases, .. } => releases(remote)?,
-        SourceKind::Npm(npm) => npm_releases(*npm, remote)?,
+        SourceKind::Npm(npm) => npm_releases(npm, remote)?,
     };
     list.retain(|r| !r.candidates.is_empty());
     list.sort_by(|a, b| b.version.cmp(&a.version));
@@ -235,12 +235,12 @@ pub fn releases(tool: Tool, remote: &Remote) -> Result<Vec<Release>, ProviderErr
 
 /// The versions in the tool's package document. The binary is another package's, so the
 /// candidate only says the release exists; [`artifact`] looks up the platform package.
-fn npm_releases(npm: NpmTool, remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+fn npm_releases(npm: &'static NpmTool, remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let client = NpmClient::with_net(
         Registry::from_env().map_err(NpmError::from)?,
         remote.net.clone(),
     );
-    let doc = client.packument(npm.package())?;
+    let doc = client.packument(npm.package)?;
     Ok(doc
         .versions()
         .filter_map(|v| Version::parse(v).ok())
@@ -251,7 +251,7 @@ fn npm_releases(npm: NpmTool, remote: &Remote) -> Result<Vec<Release>, ProviderE
                 url: String::new(),
                 sha256: None,
                 needs: Needs::Nothing,
-                label: npm.package().to_string(),
+                label: npm.package.to_string(),
             }],
         })
         .collect())
@@ -259,7 +259,7 @@ fn npm_releases(npm: NpmTool, remote: &Remote) -> Result<Vec<Release>, ProviderE
 
 /// The verified tarball of `release` for this host, from the npm registry.
 fn npm_artifact(
-    npm: NpmTool,
+    npm: &'static NpmTool,
     release: &Release,
     remote: &Remote,
 ) -> Result<Artifact, ProviderError> {

@@ -78,7 +78,7 @@ impl NpmError {
 /// A platform tarball chosen for download: what to fetch and what it must hash to.
 #[derive(Debug, Clone)]
 pub struct Artifact {
-    pub tool: NpmTool,
+    pub tool: &'static NpmTool,
     /// The platform package (`@oven/bun-linux-x64`).
     pub package: String,
     pub version: String,
@@ -145,7 +145,7 @@ impl NpmClient {
     /// is downloaded: a missing or sha1-only value stops here.
     pub fn artifact(
         &self,
-        tool: NpmTool,
+        tool: &'static NpmTool,
         platform_package: &str,
         version: &str,
     ) -> Result<Artifact, NpmError> {
