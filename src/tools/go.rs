@@ -49,8 +49,8 @@ pub(super) static DEF: ToolDef = ToolDef {
 
 pub(super) static SOURCE: ToolSource = ToolSource {
     kind: SourceKind::Index {
-        index_url: index_url,
-        releases: releases,
+        index_url,
+        releases,
     },
     host_hint: None,
 };

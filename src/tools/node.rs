@@ -65,7 +65,7 @@ pub(super) static DEF: ToolDef = ToolDef {
 pub(super) static SOURCE: ToolSource = ToolSource {
     kind: SourceKind::Index {
         index_url: || index_url(&Host::detect()),
-        releases: releases,
+        releases,
     },
     host_hint: Some(host_hint),
 };
