@@ -44,14 +44,20 @@ pub struct Host {
     pub libc: Libc,
 }
 
-impl fmt::Display for Host {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let arch = match self.arch {
+impl Arch {
+    /// The CPU name as Rust and most upstreams spell it: `x86_64`, `aarch64`.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Arch::X86_64 => "x86_64",
             Arch::Aarch64 => "aarch64",
             Arch::Other(a) => a,
-        };
-        write!(f, "{}-{arch} ({})", self.os, self.libc)
+        }
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{} ({})", self.os, self.arch.as_str(), self.libc)
     }
 }
 
@@ -83,11 +89,7 @@ impl Host {
     /// The key `envm.lock` files artifacts under: `linux-x86_64-gnu`, `linux-aarch64-musl`,
     /// `darwin-aarch64`.
     pub fn platform_key(&self) -> String {
-        let arch = match self.arch {
-            Arch::X86_64 => "x86_64",
-            Arch::Aarch64 => "aarch64",
-            Arch::Other(a) => a,
-        };
+        let arch = self.arch.as_str();
         match self.libc {
             Libc::Glibc(..) => format!("{}-{arch}-gnu", self.os),
             Libc::Musl => format!("{}-{arch}-musl", self.os),

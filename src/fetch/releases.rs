@@ -201,14 +201,6 @@ impl Remote<'_> {
         )?;
         Ok(text)
     }
-
-    pub fn arch_name(&self) -> &'static str {
-        match self.host.arch {
-            crate::host::Arch::X86_64 => "x86_64",
-            crate::host::Arch::Aarch64 => "aarch64",
-            crate::host::Arch::Other(a) => a,
-        }
-    }
 }
 
 /// The URL of the tool's version list (for messages).

@@ -66,7 +66,7 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
         "darwin" => "macos",
         other => other,
     };
-    let target = format!("{}-{os}", remote.arch_name());
+    let target = format!("{}-{os}", remote.host.arch.as_str());
     Ok(index
         .into_iter()
         .filter(|(name, _)| name != "master")

@@ -65,7 +65,7 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let catalog: std::collections::BTreeMap<String, Entry> =
         serde_json::from_str(&text).map_err(|e| parse_error(Tool::Python, &catalog_source(), e))?;
     let base = mirror("ENVM_PYTHON_MIRROR", UPSTREAM);
-    let arch = remote.arch_name();
+    let arch = remote.host.arch.as_str();
     // (version, preference) -> candidates; preference orders stripped before install_only.
     let mut by_version: Vec<(Version, Vec<(u8, Candidate)>)> = Vec::new();
     for entry in catalog.into_values() {
