@@ -28,8 +28,21 @@ fn envm(env: &TestEnv, registry: &NpmRegistry, args: &[&str]) -> Command {
 fn shim(env: &TestEnv, registry: &NpmRegistry, name: &str, args: &[&str]) -> Run {
     let mut cmd = Command::new(env.shims_dir().join(name));
     cmd.args(args);
-    env.prepare(&mut cmd);
-    registry.env(&mut cmd);
+    shim_env(env, registry, &mut cmd);
+    Run::of(cmd)
+}
+
+/// Runs the shim `name` with extra environment variables.
+fn shim_with(env: &TestEnv, registry: &NpmRegistry, name: &str, vars: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env.shims_dir().join(name));
+    shim_env(env, registry, &mut cmd);
+    cmd.envs(vars.iter().copied());
+    Run::of(cmd)
+}
+
+fn shim_env(env: &TestEnv, registry: &NpmRegistry, cmd: &mut Command) {
+    env.prepare(cmd);
+    registry.env(cmd);
     let path = std::env::join_paths([
         env.shims_dir().as_path(),
         Path::new("/usr/bin"),
@@ -37,7 +50,12 @@ fn shim(env: &TestEnv, registry: &NpmRegistry, name: &str, args: &[&str]) -> Run
     ])
     .expect("PATH");
     cmd.env("PATH", path);
-    Run::of(cmd)
+}
+
+/// What a fixture binary printed starts with `prefix` (name, version).
+#[track_caller]
+fn assert_prints(stdout: &str, prefix: &str) {
+    assert!(stdout.starts_with(prefix), "{stdout}");
 }
 
 fn host_package(tool: &NpmTool) -> String {
@@ -117,11 +135,7 @@ fn bun_installs_verified_from_the_configured_registry_and_its_shims_run() {
         format!("bun {BUN_LATEST} ({package}) --version")
     );
     let bunx = shim(&env, &registry, "bunx", &["cowsay"]).ok();
-    assert!(
-        bunx.stdout.starts_with(&format!("bunx {BUN_LATEST} ")),
-        "{}",
-        bunx.stdout
-    );
+    assert_prints(bunx.stdout.as_str(), &format!("bunx {BUN_LATEST} "));
     // Again: nothing is downloaded twice.
     Run::of(envm(&env, &registry, &["install", "bun", "--force"])).ok();
     assert_eq!(registry.hits(&tarball_path), 1);
@@ -135,11 +149,7 @@ fn use_pins_deno_in_envm_toml_and_the_shim_runs_it() {
     let toml = std::fs::read_to_string(env.work.join("envm.toml")).expect("envm.toml");
     assert!(toml.contains("deno"), "{toml}");
     let deno = shim(&env, &registry, "deno", &["-V"]).ok();
-    assert!(
-        deno.stdout.starts_with("deno 2.8.0 (@deno/"),
-        "{}",
-        deno.stdout
-    );
+    assert_prints(deno.stdout.as_str(), "deno 2.8.0 (@deno/");
 
     // ENVM_DENO_VERSION overrides the pin.
     Run::of(envm(
@@ -148,16 +158,14 @@ fn use_pins_deno_in_envm_toml_and_the_shim_runs_it() {
         &["install", &format!("deno@{DENO_LATEST}")],
     ))
     .ok();
-    let mut cmd = Command::new(env.shims_dir().join("deno"));
-    env.prepare(&mut cmd);
-    registry.env(&mut cmd);
-    cmd.env("ENVM_DENO_VERSION", DENO_LATEST);
-    let out = Run::of(cmd).ok();
-    assert!(
-        out.stdout.starts_with(&format!("deno {DENO_LATEST} ")),
-        "{}",
-        out.stdout
-    );
+    let out = shim_with(
+        &env,
+        &registry,
+        "deno",
+        &[("ENVM_DENO_VERSION", DENO_LATEST)],
+    )
+    .ok();
+    assert_prints(out.stdout.as_str(), &format!("deno {DENO_LATEST} "));
 }
 
 #[test]
@@ -167,7 +175,7 @@ fn tool_versions_pins_bun_and_the_lock_records_the_integrity() {
     env.write(".tool-versions", "bun 1.3.2\ndeno 2.9.6\n");
     Run::of(envm(&env, &registry, &["install"])).ok();
     let bun = shim(&env, &registry, "bun", &[]).ok();
-    assert!(bun.stdout.starts_with("bun 1.3.2 "), "{}", bun.stdout);
+    assert_prints(bun.stdout.as_str(), "bun 1.3.2 ");
     let current = Run::of(envm(&env, &registry, &["current", "bun", "--json"])).ok();
     assert!(current.stdout.contains("1.3.2"), "{}", current.stdout);
 

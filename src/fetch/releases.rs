@@ -24,6 +24,22 @@ pub struct ToolSource {
     pub host_hint: Option<fn(&Host) -> Option<String>>,
 }
 
+impl ToolSource {
+    /// A release index read by the tool's own parser, with no host hint.
+    pub const fn index(
+        index_url: fn() -> String,
+        releases: fn(&Remote<'_>) -> Result<Vec<Release>, ProviderError>,
+    ) -> ToolSource {
+        ToolSource {
+            kind: SourceKind::Index {
+                index_url,
+                releases,
+            },
+            host_hint: None,
+        }
+    }
+}
+
 pub enum SourceKind {
     /// A release index read by the tool's own parser.
     Index {

@@ -12,12 +12,7 @@ pub(super) static DEF: ToolDef = ToolDef {
     aliases: &[],
     version_var: "ENVM_BUN_VERSION",
     pin_files: &[],
-    spec: SpecRules {
-        lts: false,
-        latest_aliases: &[],
-        freethreaded: false,
-        version_prefix: None,
-    },
+    spec: SpecRules::PLAIN,
     examples: Examples {
         exact: "1.2.23",
         prefix: "1.2",
@@ -72,10 +67,7 @@ fn platform_package(host: &Host, level: X64Level) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn host(os: &'static str, arch: Arch, libc: Libc) -> Host {
-        Host { os, arch, libc }
-    }
+    use crate::tools::test_host as host;
 
     #[test]
     fn platform_packages() {
@@ -103,12 +95,4 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_binary_lands_in_the_bin_folder() {
-        let in_install = std::path::Path::new(DEF.bin_dir).join(DEF.known_bins.exact[0]);
-        assert_eq!(
-            std::path::Path::new("package").join(in_install),
-            std::path::Path::new(NPM.binary_in_tarball)
-        );
-    }
 }

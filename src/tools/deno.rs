@@ -11,12 +11,7 @@ pub(super) static DEF: ToolDef = ToolDef {
     aliases: &[],
     version_var: "ENVM_DENO_VERSION",
     pin_files: &[],
-    spec: SpecRules {
-        lts: false,
-        latest_aliases: &[],
-        freethreaded: false,
-        version_prefix: None,
-    },
+    spec: SpecRules::PLAIN,
     examples: Examples {
         exact: "2.1.4",
         prefix: "2.1",
@@ -65,10 +60,7 @@ fn platform_package(host: &Host, _level: X64Level) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn host(os: &'static str, arch: Arch, libc: Libc) -> Host {
-        Host { os, arch, libc }
-    }
+    use crate::tools::test_host as host;
 
     #[test]
     fn platform_packages() {
@@ -91,12 +83,4 @@ mod tests {
         assert!(err.to_string().contains("deno"), "{err}");
     }
 
-    #[test]
-    fn the_binary_lands_in_the_bin_folder() {
-        let in_install = std::path::Path::new(DEF.bin_dir).join(DEF.known_bins.exact[0]);
-        assert_eq!(
-            std::path::Path::new("package").join(in_install),
-            std::path::Path::new(NPM.binary_in_tarball)
-        );
-    }
 }

@@ -3,7 +3,7 @@
 //! The `?mode=json&include=all` index of go.dev/dl (or `ENVM_GO_MIRROR`), with a `sha256`
 //! per file. Go's Linux builds are static: no C library requirement.
 
-use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, SourceKind};
+use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error};
 use crate::host::Arch;
 use crate::tools::Tool;
 use crate::version::Version;
@@ -19,10 +19,8 @@ pub(super) static DEF: ToolDef = ToolDef {
         format: PinFormat::One { comments: false },
     }],
     spec: SpecRules {
-        lts: false,
-        latest_aliases: &[],
-        freethreaded: false,
         version_prefix: Some("go"),
+        ..SpecRules::PLAIN
     },
     examples: Examples {
         exact: "1.23.4",
@@ -47,13 +45,7 @@ pub(super) static DEF: ToolDef = ToolDef {
     overlay: None,
 };
 
-pub(super) static SOURCE: ToolSource = ToolSource {
-    kind: SourceKind::Index {
-        index_url,
-        releases,
-    },
-    host_hint: None,
-};
+pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases);
 
 pub const UPSTREAM: &str = "https://go.dev/dl";
 

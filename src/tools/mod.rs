@@ -79,6 +79,16 @@ pub struct SpecRules {
     pub version_prefix: Option<&'static str>,
 }
 
+impl SpecRules {
+    /// Only the generic forms.
+    pub const PLAIN: SpecRules = SpecRules {
+        lts: false,
+        latest_aliases: &[],
+        freethreaded: false,
+        version_prefix: None,
+    };
+}
+
 /// Versions used in hints: an exact one and a prefix.
 pub struct Examples {
     pub exact: &'static str,
@@ -218,6 +228,16 @@ pub fn names_sentence() -> String {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
         _ => names.join(""),
     }
+}
+
+/// A host for tests of a tool's platform mapping.
+#[cfg(test)]
+pub(crate) fn test_host(
+    os: &'static str,
+    arch: crate::host::Arch,
+    libc: crate::host::Libc,
+) -> crate::host::Host {
+    crate::host::Host { os, arch, libc }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! (`master` skipped), artifacts keyed `<arch>-<os>` with `tarball` and `shasum`. Tarball URLs
 //! on the upstream base are moved onto the mirror. Zig's Linux builds are static.
 
-use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase, SourceKind};
+use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase};
 use crate::tools::Tool;
 use crate::version::Version;
 use super::{Cache, Examples, KnownBins, SpecRules, ToolDef, ToolSource};
@@ -15,12 +15,7 @@ pub(super) static DEF: ToolDef = ToolDef {
     aliases: &[],
     version_var: "ENVM_ZIG_VERSION",
     pin_files: &[],
-    spec: SpecRules {
-        lts: false,
-        latest_aliases: &[],
-        freethreaded: false,
-        version_prefix: None,
-    },
+    spec: SpecRules::PLAIN,
     examples: Examples {
         exact: "0.14.0",
         prefix: "0.14",
@@ -38,13 +33,7 @@ pub(super) static DEF: ToolDef = ToolDef {
     overlay: None,
 };
 
-pub(super) static SOURCE: ToolSource = ToolSource {
-    kind: SourceKind::Index {
-        index_url,
-        releases,
-    },
-    host_hint: None,
-};
+pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases);
 
 pub const UPSTREAM: &str = "https://ziglang.org/download";
 

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use super::{
     Cache, Examples, KnownBins, Overlay, PinFile, PinFormat, SpecRules, ToolDef, ToolSource,
 };
-use crate::fetch::releases::SourceKind;
 use crate::layout::Layout;
 use crate::project::project_file::ProjectFile;
 use venv::VenvConfigError;
@@ -68,10 +67,4 @@ fn foreign_venv(layout: &Layout, file: &ProjectFile) -> Result<Option<String>, V
         }))
 }
 
-pub(super) static SOURCE: ToolSource = ToolSource {
-    kind: SourceKind::Index {
-        index_url: catalog::catalog_source,
-        releases: catalog::releases,
-    },
-    host_hint: None,
-};
+pub(super) static SOURCE: ToolSource = ToolSource::index(catalog::catalog_source, catalog::releases);
