@@ -226,3 +226,16 @@ fn a_tarball_that_does_not_match_its_integrity_is_refused_and_nothing_is_install
         !env.shims_dir().join("bun").exists() || shim(&env, &registry, "bun", &[]).code != Some(0)
     );
 }
+
+#[test]
+fn latest_is_the_dist_tag_not_the_highest_version() {
+    let env = TestEnv::new();
+    let registry = NpmRegistry::start();
+    let mut doc = registry.packument("bun");
+    doc["dist-tags"]["latest"] = "1.3.2".into();
+    registry.put_packument("bun", &doc);
+    let out = Run::of(envm(&env, &registry, &["install", "bun@latest"])).ok();
+    assert!(out.stdout.contains("1.3.2"), "{}", out.stdout);
+    assert!(env.data().join("installs/bun/1.3.2").is_dir());
+    assert!(!env.data().join("installs/bun").join(BUN_LATEST).exists());
+}

@@ -249,9 +249,13 @@ fn npm_releases(npm: &'static NpmTool, remote: &Remote) -> Result<Vec<Release>, 
         remote.net.clone(),
     );
     let doc = client.packument(npm.package)?;
+    // `latest` is `dist-tags.latest`: releases above it count only as prereleases (canaries),
+    // which no fuzzy spec picks.
+    let latest = Version::parse(doc.latest().map_err(NpmError::from)?).ok();
     Ok(doc
         .versions()
         .filter_map(|v| Version::parse(v).ok())
+        .filter(|v| v.is_prerelease() || latest.as_ref().is_none_or(|latest| v <= latest))
         .map(|version| Release {
             version,
             lts: None,

@@ -79,6 +79,17 @@ pub fn reshim(layout: &Layout) -> Result<ReshimReport, LinkError> {
 pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError> {
     let shims = layout.shims_dir();
     std::fs::create_dir_all(&shims).map_err(io_err("create", &shims))?;
+    // One reshim at a time: each lists the installs once it holds the lock, so one that
+    // started earlier (two tools installed in parallel) cannot remove the shims of an install
+    // that landed after its listing.
+    let lock_path = shims.join(".reshim.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io_err("open", &lock_path))?;
+    lock.lock().map_err(io_err("lock", &lock_path))?;
     // Stamped before listing: an install landing in between leaves a stale stamp, never a
     // stale list under a fresh stamp.
     let stamps: Vec<(Tool, String)> = Tool::ALL
