@@ -239,3 +239,25 @@ fn latest_is_the_dist_tag_not_the_highest_version() {
     assert!(env.data().join("installs/bun/1.3.2").is_dir());
     assert!(!env.data().join("installs/bun").join(BUN_LATEST).exists());
 }
+
+#[test]
+fn a_package_without_the_binary_is_refused_and_nothing_is_installed() {
+    let env = TestEnv::new();
+    let registry = NpmRegistry::start();
+    let package = host_package(&bun::NPM);
+    // A verified tarball (its integrity republished) that lacks `package/bin/bun`.
+    let empty = gz(&npm_tar(&[("README.md", "# nothing\n".to_string(), 0o644)]));
+    let mut doc = registry.packument(&package);
+    doc["versions"][BUN_LATEST]["dist"]["integrity"] =
+        crate::support::npm_registry::sri_sha512(&empty).into();
+    registry.put_packument(&package, &doc);
+    registry.replace_tarball(&package, BUN_LATEST, empty);
+    let out = Run::of(envm(
+        &env,
+        &registry,
+        &["install", &format!("bun@{BUN_LATEST}")],
+    ));
+    assert_ne!(out.code, Some(0), "{}", out.stdout);
+    assert!(out.stderr.contains("package/bin/bun"), "{}", out.stderr);
+    assert!(!env.data().join("installs/bun").join(BUN_LATEST).exists());
+}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::fetch::http::{FetchError, Net};
 use crate::fetch::npm::{self, Integrity, NpmError, VerifyingReader};
-use crate::fetch::releases::{self, Artifact, ProviderError, Release, Remote};
+use crate::fetch::releases::{self, Artifact, ProviderError, Release, Remote, SourceKind};
 use crate::fetch::unpack::{self, ArchiveKind, UnpackError};
 use crate::host::Host;
 use crate::layout::Layout;
@@ -73,6 +73,8 @@ pub enum InstallError {
     NotInstalled { tool: Tool, version: String },
     #[error("disk full at {}", path.display())]
     DiskFull { path: PathBuf },
+    #[error("{url} holds no executable `{binary}`")]
+    MissingBinary { url: String, binary: String },
 }
 
 impl InstallError {
@@ -88,6 +90,9 @@ impl InstallError {
             InstallError::Io { .. } => Some("check permissions and free space".into()),
             InstallError::DiskFull { .. } => Some(crate::fetch::http::DISK_FULL_HINT.into()),
             InstallError::Format { .. } => None,
+            InstallError::MissingBinary { .. } => {
+                Some("the package is not the build envm expects; nothing was installed".into())
+            }
             InstallError::BadDigest { .. } => Some(
                 "the index or envm.lock is damaged; retry with --refresh or `envm lock`".into(),
             ),
@@ -229,6 +234,7 @@ pub fn install_artifact(
         None => unpack_streamed(net, artifact, kind, &downloads, &staging),
     };
     let result = result
+        .and_then(|()| check_npm_binary(tool, artifact, &staging))
         .and_then(|()| link_programs(tool, &staging))
         .and_then(|()| {
             let receipt = Receipt {
@@ -316,6 +322,26 @@ fn unpack_error(artifact: &Artifact, source: UnpackError) -> InstallError {
             url: artifact.url.clone(),
             source,
         },
+    }
+}
+
+/// An npm package must hold the tool's binary where the registry entry says.
+fn check_npm_binary(tool: Tool, artifact: &Artifact, staging: &Path) -> Result<(), InstallError> {
+    let SourceKind::Npm(npm) = tool.source().kind else {
+        return Ok(());
+    };
+    let inside = npm.binary_in_tarball;
+    let path = staging.join(inside.strip_prefix("package/").unwrap_or(inside));
+    use std::os::unix::fs::PermissionsExt;
+    let executable =
+        fs::metadata(&path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if executable {
+        Ok(())
+    } else {
+        Err(InstallError::MissingBinary {
+            url: artifact.url.clone(),
+            binary: inside.to_string(),
+        })
     }
 }
 
