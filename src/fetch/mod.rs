@@ -1,6 +1,7 @@
 //! The fetch stage: what upstream publishes ([`releases`], through the [`index_cache`]), HTTP
 //! with retries and mirrors ([`http`]), safe unpacking ([`unpack`]), installs renamed into
-//! place under a lock ([`install`]), the project lock file ([`lockfile`]) and the npm registry that serves bun and deno ([`npm`]).
+//! place under a lock ([`install`]), the project lock file ([`lockfile`]) and the npm registry
+//! client for tools published as npm packages ([`npm`]).
 
 pub mod http;
 pub mod index_cache;
