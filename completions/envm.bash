@@ -179,7 +179,7 @@ _envm() {
             return 0
             ;;
         envm__subcmd__current)
-            opts="-h -V --json --help --version"
+            opts="-h -V --json --help --version python node go zig bun deno"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -577,7 +577,7 @@ _envm() {
             return 0
             ;;
         envm__subcmd__ls)
-            opts="-h -V --json --help --version"
+            opts="-h -V --json --help --version python node go zig bun deno"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -591,7 +591,7 @@ _envm() {
             return 0
             ;;
         envm__subcmd__ls__subcmd__remote)
-            opts="-h -V --json --refresh --help --version"
+            opts="-h -V --json --refresh --help --version python node go zig bun deno"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -15,7 +15,6 @@ pub mod host;
 pub mod layout;
 pub mod link;
 pub mod project;
-pub mod python_venv;
 pub mod resolve;
 pub mod run;
 pub mod sandbox;

@@ -4,6 +4,7 @@ mod support;
 
 mod activate;
 mod auto_install;
+mod bun_deno;
 mod ci;
 mod completions;
 mod env_venv;
@@ -14,6 +15,7 @@ mod install_safety;
 mod npm_registry;
 mod pins;
 mod project_env;
+mod registry_rules;
 mod sandbox;
 mod sandbox_escapes;
 mod sandbox_paths;

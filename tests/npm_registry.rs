@@ -13,6 +13,7 @@ use envm::fetch::npm::{
 };
 use envm::fetch::unpack::{ArchiveKind, unpack};
 use envm::host::Host;
+use envm::tools::{Tool, bun, deno};
 
 use crate::support::Run;
 use crate::support::dist::{Fault, gz};
@@ -25,7 +26,7 @@ fn client(registry: &NpmRegistry) -> NpmClient {
     NpmClient::new(configured, false).expect("client")
 }
 
-fn host_package(tool: NpmTool) -> String {
+fn host_package(tool: &NpmTool) -> String {
     tool.platform_package(&Host::detect(), X64Level::detect())
         .expect("the test host has a build")
 }
@@ -56,9 +57,9 @@ fn bun_latest_installs_from_the_tarball_url_rewritten_onto_the_registry() {
     expected.sort_unstable();
     assert_eq!(versions, expected);
 
-    let package = host_package(NpmTool::Bun);
+    let package = host_package(&bun::NPM);
     let artifact = client
-        .artifact(NpmTool::Bun, &package, BUN_LATEST)
+        .artifact(&bun::NPM, &package, BUN_LATEST)
         .expect("artifact");
     let published = registry.packument(&package)["versions"][BUN_LATEST]["dist"]["tarball"]
         .as_str()
@@ -90,7 +91,7 @@ fn bun_latest_installs_from_the_tarball_url_rewritten_onto_the_registry() {
 
     let install = dir.path().join("install");
     unpack_into(&tgz, &install);
-    NpmTool::Bun.finish_install(&install).expect("bunx linked");
+    envm::fetch::install::link_programs(Tool::Bun, &install).expect("bunx linked");
     let bun = run(&install.join("bin/bun"));
     assert_eq!(
         bun.stdout.trim(),
@@ -116,9 +117,9 @@ fn deno_tarball_on_the_registrys_own_host_is_fetched_as_published() {
         .to_string();
     assert_eq!(latest, DENO_LATEST);
 
-    let package = host_package(NpmTool::Deno);
+    let package = host_package(&deno::NPM);
     let artifact = client
-        .artifact(NpmTool::Deno, &package, &latest)
+        .artifact(&deno::NPM, &package, &latest)
         .expect("artifact");
     let published = registry.packument(&package)["versions"][&latest]["dist"]["tarball"]
         .as_str()
@@ -131,9 +132,7 @@ fn deno_tarball_on_the_registrys_own_host_is_fetched_as_published() {
     client.download(&artifact, &tgz).expect("verified download");
     let install = dir.path().join("install");
     unpack_into(&tgz, &install);
-    NpmTool::Deno
-        .finish_install(&install)
-        .expect("binary present");
+    envm::fetch::install::link_programs(Tool::Deno, &install).expect("nothing to link");
     let deno = run(&install.join("deno"));
     assert_eq!(
         deno.stdout.trim(),
@@ -145,7 +144,7 @@ fn deno_tarball_on_the_registrys_own_host_is_fetched_as_published() {
 fn a_tarball_that_does_not_match_its_integrity_is_refused_and_leaves_nothing() {
     let registry = NpmRegistry::start();
     let client = client(&registry);
-    let package = host_package(NpmTool::Bun);
+    let package = host_package(&bun::NPM);
     // A well-formed package with other contents: only the integrity check stands in the way.
     let evil = gz(&npm_tar(&[(
         "bin/bun",
@@ -154,7 +153,7 @@ fn a_tarball_that_does_not_match_its_integrity_is_refused_and_leaves_nothing() {
     )]));
     registry.replace_tarball(&package, BUN_LATEST, evil);
     let artifact = client
-        .artifact(NpmTool::Bun, &package, BUN_LATEST)
+        .artifact(&bun::NPM, &package, BUN_LATEST)
         .expect("artifact");
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -193,14 +192,14 @@ fn a_tarball_that_does_not_match_its_integrity_is_refused_and_leaves_nothing() {
 fn missing_or_sha1_only_integrity_is_refused_before_any_download() {
     let registry = NpmRegistry::start();
     let client = client(&registry);
-    let package = host_package(NpmTool::Bun);
+    let package = host_package(&bun::NPM);
     let mut doc = registry.packument(&package);
     let sha1 = "sha1-eBnMIedrR19Q7cVmDaaFDNdYuXo=";
     for integrity in [serde_json::json!(sha1), serde_json::Value::Null] {
         doc["versions"][BUN_LATEST]["dist"]["integrity"] = integrity;
         registry.put_packument(&package, &doc);
         let err = client
-            .artifact(NpmTool::Bun, &package, BUN_LATEST)
+            .artifact(&bun::NPM, &package, BUN_LATEST)
             .expect_err("refused");
         assert!(
             matches!(
@@ -220,18 +219,24 @@ fn missing_or_sha1_only_integrity_is_refused_before_any_download() {
 }
 
 #[test]
-fn a_cut_off_tarball_is_an_error_and_leaves_nothing() {
+fn a_cut_off_tarball_is_retried_and_then_an_error_that_leaves_nothing() {
     let registry = NpmRegistry::start();
     let client = client(&registry);
-    let package = host_package(NpmTool::Bun);
+    let package = host_package(&bun::NPM);
     let artifact = client
-        .artifact(NpmTool::Bun, &package, BUN_LATEST)
+        .artifact(&bun::NPM, &package, BUN_LATEST)
         .expect("artifact");
-    registry.server.fault(
-        &NpmRegistry::tarball_path(&package, BUN_LATEST),
-        Fault::Truncate,
-    );
+    let tarball = NpmRegistry::tarball_path(&package, BUN_LATEST);
     let dir = tempfile::tempdir().expect("temp dir");
+    // One cut is retried (through `fetch::http`) and the download completes.
+    registry.server.fault(&tarball, Fault::Truncate);
+    let once = dir.path().join("once.tgz");
+    client.download(&artifact, &once).expect("retried");
+    std::fs::remove_file(&once).expect("rm");
+    // Cut on every attempt: an error, and nothing left.
+    for _ in 0..4 {
+        registry.server.fault(&tarball, Fault::Truncate);
+    }
     let err = client
         .download(&artifact, &dir.path().join(&artifact.file_name))
         .expect_err("cut off");

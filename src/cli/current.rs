@@ -11,8 +11,9 @@ use crate::tools::Tool;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Only this tool (python, node, go, zig)
-    pub tool: Option<String>,
+    /// Only this tool
+    #[arg(value_enum)]
+    pub tool: Option<Tool>,
     /// Print JSON: [{"tool","requested","version","source","installed"}]
     #[arg(long)]
     pub json: bool,
@@ -31,8 +32,8 @@ pub struct CurrentRow {
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let pins: Vec<Pin> = match &args.tool {
-        Some(name) => {
-            let tool = Tool::from_name(name).ok_or_else(|| Error::UnknownTool(name.clone()))?;
+        Some(tool) => {
+            let tool = *tool;
             project::find(tool, &ctx.cwd, &ctx.layout)?
                 .into_iter()
                 .collect()
@@ -58,9 +59,12 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         return Ok(0);
     }
     if rows.is_empty() {
-        let what = args.tool.as_deref().unwrap_or("no tool");
+        let what = args.tool.map_or("no tool", Tool::name);
         eprintln!("{what} is not pinned here ({})", ctx.cwd.display());
-        eprintln!("hint: pin one with `envm use TOOL@SPEC`, e.g. `envm use node@22`");
+        eprintln!(
+            "hint: pin one with `envm use TOOL@SPEC`, e.g. `envm use {}`",
+            Tool::EXAMPLE.example_request()
+        );
         return Ok(0);
     }
     for ((row, resolution), pin) in rows.iter().zip(&pins) {

@@ -11,10 +11,10 @@ use crate::project::PinError;
 use crate::project::env::ProjectEnvError;
 use crate::project::trust::TrustError;
 use crate::project::write::PinWriteError;
-use crate::python_venv::VenvConfigError;
 use crate::run::exec::ExecError;
 use crate::run::shim::ShimError;
 use crate::sandbox::SandboxError;
+use crate::tools::OverlayError as VenvConfigError;
 use crate::version::spec::{SpecError, ToolRequestError};
 
 /// Every error a command can end with.
@@ -86,9 +86,11 @@ impl Diagnostic for Error {
             Error::Pin(e) => e.hint(),
             Error::PinWrite(e) => e.hint(),
             Error::Spec(e) | Error::Request(ToolRequestError::Spec(e)) => Some(e.hint()),
-            Error::Request(ToolRequestError::UnknownTool(_)) => Some(
-                "envm manages python, node, go and zig: write `TOOL@SPEC`, e.g. `node@22`".into(),
-            ),
+            Error::Request(ToolRequestError::UnknownTool(_)) => Some(format!(
+                "envm manages {}: write `TOOL@SPEC`, e.g. `{}`",
+                crate::tools::names_sentence(),
+                crate::tools::Tool::EXAMPLE.example_request()
+            )),
             Error::Install(e) => e.hint(),
             Error::Lock(e) => e.hint(),
             Error::Sandbox(e) => e.hint(),
@@ -100,7 +102,9 @@ impl Diagnostic for Error {
             Error::Link(e) => e.hint(),
             Error::Exec(e) => e.hint(),
             Error::CurrentDir(_) => Some("cd into a folder that exists".into()),
-            Error::UnknownTool(_) => Some("envm manages python, node, go and zig".into()),
+            Error::UnknownTool(_) => {
+                Some(format!("envm manages {}", crate::tools::names_sentence()))
+            }
             Error::MissingVersion(name) => Some(format!(
                 "write it as `{name}@<version>`, e.g. `{name}@latest`"
             )),

@@ -7,7 +7,7 @@ use crate::cli::error::Error;
 use crate::fetch::http::Net;
 use crate::fetch::install::{self, InstallOptions};
 use crate::fetch::lockfile::{self, LockError, LockFile};
-use crate::fetch::provider::Artifact;
+use crate::fetch::releases::Artifact;
 use crate::host::Host;
 use crate::layout::Layout;
 use crate::project;
@@ -47,13 +47,17 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         None
     };
     if jobs.is_empty() {
-        println!("nothing is pinned here; name what to install, e.g. `envm install node@22`");
+        println!(
+            "nothing is pinned here; name what to install, e.g. `envm install {}`",
+            Tool::EXAMPLE.example_request()
+        );
         return Ok(0);
     }
     // Tools in parallel; versions of one tool in order (they share the tool's folder).
     let results: Vec<Vec<Result<String, Error>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = Tool::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .map(|tool| {
                 let specs: Vec<&Spec> = jobs
                     .iter()
@@ -182,7 +186,10 @@ impl Locked {
             &self.net,
             tool,
             (&version, entry.lts.as_deref()),
-            &Artifact::new(&artifact.url, &artifact.sha256),
+            &Artifact {
+                integrity: artifact.integrity.clone(),
+                ..Artifact::new(&artifact.url, &artifact.sha256)
+            },
             opts.force,
         )?;
         Ok(describe(tool, &done))

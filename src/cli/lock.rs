@@ -6,7 +6,7 @@ use crate::cli::error::Error;
 use crate::fetch::http::Net;
 use crate::fetch::install::InstallError;
 use crate::fetch::lockfile::{self, LockError, LockFile, LockedArtifact};
-use crate::fetch::provider::{self, Remote};
+use crate::fetch::releases::{self, Remote};
 use crate::host::Host;
 use crate::project::{self, PinSource};
 use crate::version::spec::SpecKind;
@@ -39,9 +39,9 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             if matches!(spec.kind(), SpecKind::System | SpecKind::Path(_)) {
                 continue;
             }
-            let release = provider::resolve(pin.tool, spec, &remote).map_err(InstallError::from)?;
+            let release = releases::resolve(pin.tool, spec, &remote).map_err(InstallError::from)?;
             let artifact =
-                provider::artifact(pin.tool, &release, &remote).map_err(InstallError::from)?;
+                releases::artifact(pin.tool, &release, &remote).map_err(InstallError::from)?;
             let version = release.version.to_string();
             lock.record(
                 pin.tool,
@@ -51,6 +51,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
                 LockedArtifact {
                     url: artifact.url,
                     sha256: artifact.sha256,
+                    integrity: artifact.integrity,
                 },
             );
             println!("locked {} {spec} -> {version} ({platform})", pin.tool);

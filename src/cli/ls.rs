@@ -13,8 +13,9 @@ use crate::version::Version;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Only this tool (python, node, go, zig)
-    pub tool: Option<String>,
+    /// Only this tool
+    #[arg(value_enum)]
+    pub tool: Option<Tool>,
     /// Print JSON: [{"tool","version","path","active"}]
     #[arg(long)]
     pub json: bool,
@@ -30,7 +31,7 @@ struct LsRow {
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let tools: Vec<Tool> = match &args.tool {
-        Some(name) => vec![Tool::from_name(name).ok_or_else(|| Error::UnknownTool(name.clone()))?],
+        Some(tool) => vec![*tool],
         None => Tool::ALL.to_vec(),
     };
     let mut rows = Vec::new();
@@ -62,7 +63,8 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     if rows.is_empty() {
         eprintln!("nothing installed yet");
         eprintln!(
-            "hint: install a toolchain with `envm install TOOL@SPEC`, e.g. `envm install node@22`"
+            "hint: install a toolchain with `envm install TOOL@SPEC`, e.g. `envm install {}`",
+            Tool::EXAMPLE.example_request()
         );
         return Ok(0);
     }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{Context, print_json};
 use crate::cli::error::Error;
 use crate::fetch::http::Net;
-use crate::fetch::provider::{self, Remote};
+use crate::fetch::releases::{self, Remote};
 use crate::host::Host;
 use crate::resolve::installed;
 use crate::tools::Tool;
@@ -14,8 +14,9 @@ use crate::version::spec::Spec;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// python, node, go or zig
-    pub tool: String,
+    /// The tool
+    #[arg(value_enum)]
+    pub tool: Tool,
     /// Only versions matching this spec (e.g. `22`, `3.12`, `lts`)
     pub prefix: Option<String>,
     /// Print JSON: [{"version","lts","installed"}]
@@ -34,7 +35,7 @@ struct Row {
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
-    let tool = Tool::from_name(&args.tool).ok_or_else(|| Error::UnknownTool(args.tool.clone()))?;
+    let tool = args.tool;
     let spec = args
         .prefix
         .as_deref()
@@ -48,7 +49,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         host: Host::detect(),
     };
     let releases =
-        provider::releases(tool, &remote).map_err(crate::fetch::install::InstallError::from)?;
+        releases::releases(tool, &remote).map_err(crate::fetch::install::InstallError::from)?;
     let have = installed::versions(&ctx.layout, tool);
     let rows: Vec<Row> = releases
         .into_iter()

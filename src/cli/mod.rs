@@ -2,6 +2,7 @@
 //! Commands are thin: they read arguments, call the library stages, and print.
 
 mod activate;
+mod args;
 mod completions;
 mod current;
 mod doctor;

@@ -47,7 +47,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         }
     }
     let mut removed = 0;
-    for tool in Tool::ALL {
+    for &tool in Tool::ALL {
         for foreign in installed::foreign_entries(&ctx.layout, tool) {
             warn(&format!(
                 "leaving {} alone: its name is not a {tool} version as envm writes it",
@@ -68,7 +68,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         }
     }
     if !args.dry_run {
-        for tool in Tool::ALL {
+        for &tool in Tool::ALL {
             install::remove_idle_locks(&ctx.layout.tool_installs(tool));
         }
         project::tracked::compact(&ctx.layout)?;

@@ -14,8 +14,8 @@ use crate::project::env as project_env;
 use crate::project::project_file::{self, ProjectFile};
 use crate::project::trust;
 use crate::project::{self, Pin};
-use crate::python_venv;
 use crate::sandbox;
+use crate::tools::Tool;
 use crate::version::spec::SpecKind;
 
 #[derive(Debug, clap::Args)]
@@ -33,7 +33,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         None => project::nearest_project_file(&ctx.cwd).ok_or_else(|| {
             Error::msg(
                 "no envm.toml here or above to trust",
-                Some("give the file: `envm trust path/to/envm.toml` (or `.nvmrc`, `.tool-versions`, …)".into()),
+                Some("give the file: `envm trust path/to/envm.toml` (or `.tool-versions`, a tool's own pin file)".into()),
             )
         })?,
     };
@@ -91,13 +91,10 @@ fn widenings(ctx: &Context, file: &Path, text: &str) -> Result<Vec<String>, Erro
         );
     }
     out.extend(path_pins(&parsed.pins));
-    if let Some(venv) = python_venv::configured_in(&parsed)?
-        && !python_venv::is_created_by_envm(&ctx.layout, &venv)
-    {
-        out.push(format!(
-            "use the virtualenv {} (not created by `envm venv`): its bin/ runs as python and leads PATH",
-            venv.display()
-        ));
+    for tool in Tool::ALL {
+        if let Some(overlay) = &tool.def().overlay {
+            out.extend((overlay.foreign)(&ctx.layout, &parsed)?);
+        }
     }
     Ok(out)
 }

@@ -11,10 +11,10 @@ use super::Context;
 use super::exec::resolve_or_install;
 use crate::cli::error::Error;
 use crate::project;
-use crate::python_venv::{self, VenvConfigError};
 use crate::resolve::Resolution;
 use crate::run::shim;
 use crate::tools::Tool;
+use crate::tools::python::venv::{self as python_venv, VenvConfigError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -9,7 +9,7 @@ use crate::run::shim::{self, ShimError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// An executable name a toolchain exports (node, npm, python3, go, zig, …)
+    /// An executable name a toolchain exports (e.g. `npm`, `python3`)
     pub bin: OsString,
 }
 

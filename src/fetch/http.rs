@@ -213,43 +213,129 @@ impl Net {
     /// GETs `url` and returns the body as text (indexes, checksum files), with retries. A
     /// body over `cap` bytes is refused.
     pub fn get_text(&self, url: &str, cap: u64) -> Result<String, FetchError> {
+        let body = self.get_bytes(url, cap, None)?;
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// GETs `url` (with `accept` as the Accept header, if given) and returns the body, with
+    /// retries. A body over `cap` bytes is refused.
+    pub fn get_bytes(
+        &self,
+        url: &str,
+        cap: u64,
+        accept: Option<&str>,
+    ) -> Result<Vec<u8>, FetchError> {
+        retry(|| {
+            let resp = self.open_with(url, accept)?;
+            let mut body = Vec::new();
+            self.copy_capped(resp, &mut body, url, cap, Path::new(""))?;
+            Ok(body)
+        })
+    }
+
+    /// Downloads `url` to `dest` through a partial file next to it, with retries and the
+    /// stall deadline, refusing more than `cap` bytes. `check` judges the complete partial
+    /// file before it becomes `dest`; when it refuses, nothing is left. Returns the size.
+    pub fn download_checked<E>(
+        &self,
+        url: &str,
+        dest: &Path,
+        cap: u64,
+        check: impl Fn(&Path) -> Result<(), E>,
+    ) -> Result<Result<u64, E>, FetchError> {
+        let partial = partial_path(dest);
+        let result = retry(|| {
+            let resp = self.open(url)?;
+            let file = std::fs::File::create(&partial).map_err(|e| write_error(&partial, e))?;
+            let mut file = io::BufWriter::new(file);
+            let got = self.copy_capped(resp, &mut file, url, cap, &partial)?;
+            let file = file
+                .into_inner()
+                .map_err(|e| write_error(&partial, e.into_error()))?;
+            file.sync_all().map_err(|e| write_error(&partial, e))?;
+            Ok(got)
+        })
+        .and_then(|got| match check(&partial) {
+            Ok(()) => {
+                std::fs::rename(&partial, dest).map_err(|e| write_error(dest, e))?;
+                Ok(Ok(got))
+            }
+            Err(refused) => Ok(Err(refused)),
+        });
+        if !matches!(result, Ok(Ok(_))) {
+            let _ = std::fs::remove_file(&partial);
+        }
+        result
+    }
+
+    /// Copies a response body into `to` under the stall deadline, refusing more than `cap`
+    /// bytes or fewer than announced. Write errors name `written_to`.
+    fn copy_capped(
+        &self,
+        resp: reqwest::blocking::Response,
+        to: &mut impl Write,
+        url: &str,
+        cap: u64,
+        written_to: &Path,
+    ) -> Result<u64, FetchError> {
         let too_large = || FetchError::TooLarge {
             url: url.into(),
             cap,
         };
-        retry(|| {
-            let resp = self.open(url)?;
-            if resp.content_length().is_some_and(|n| n > cap) {
-                return Err(too_large());
-            }
-            let mut guard = StallGuard::new(url, self.stall_window);
-            let mut body = Vec::new();
-            let mut limited = resp.take(cap + 1);
-            let mut buf = [0u8; 16 * 1024];
-            loop {
-                match limited.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => {
-                        body.extend_from_slice(&buf[..n]);
-                        guard.arrived(n)?;
+        let total = resp.content_length();
+        if total.is_some_and(|n| n > cap) {
+            return Err(too_large());
+        }
+        let mut guard = StallGuard::new(url, self.stall_window);
+        let mut limited = resp.take(cap + 1);
+        let mut buf = vec![0u8; CHUNK];
+        let mut got: u64 = 0;
+        loop {
+            match limited.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    got += n as u64;
+                    if got > cap {
+                        return Err(too_large());
                     }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(guard.read_failed(&e)),
+                    to.write_all(&buf[..n])
+                        .map_err(|e| write_error(written_to, e))?;
+                    guard.arrived(n)?;
                 }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(guard.read_failed(&e)),
             }
-            if body.len() as u64 > cap {
-                return Err(too_large());
-            }
-            Ok(String::from_utf8_lossy(&body).into_owned())
-        })
+        }
+        if total.is_some_and(|total| got < total) {
+            return Err(FetchError::Body {
+                url: url.into(),
+                got,
+                reason: format!("expected {} bytes", total.unwrap_or(got)),
+                attempts: 1,
+            });
+        }
+        Ok(got)
     }
 
     /// One GET; errors classified, not retried.
-    fn open(&self, url: &str) -> Result<reqwest::blocking::Response, FetchError> {
+    pub fn open(&self, url: &str) -> Result<reqwest::blocking::Response, FetchError> {
+        self.open_with(url, None)
+    }
+
+    /// One GET with an Accept header; errors classified, not retried.
+    fn open_with(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+    ) -> Result<reqwest::blocking::Response, FetchError> {
         if self.offline {
             return Err(FetchError::Offline { url: url.into() });
         }
-        let resp = self.client.get(url).send().map_err(|e| {
+        let mut request = self.client.get(url);
+        if let Some(accept) = accept {
+            request = request.header(reqwest::header::ACCEPT, accept);
+        }
+        let resp = request.send().map_err(|e| {
             if e.is_timeout() && !e.is_connect() {
                 // Connected, but no answer within the window.
                 FetchError::Stalled {

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
 use crate::fetch::http::{FetchError, Net};
-use crate::fetch::provider::{self, Artifact, ProviderError, Release, Remote};
+use crate::fetch::npm::{self, Integrity, NpmError, VerifyingReader};
+use crate::fetch::releases::{self, Artifact, ProviderError, Release, Remote, SourceKind};
 use crate::fetch::unpack::{self, ArchiveKind, UnpackError};
 use crate::host::Host;
 use crate::layout::Layout;
@@ -49,6 +50,8 @@ pub enum InstallError {
     Provider(#[from] ProviderError),
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Npm(#[from] NpmError),
     #[error("cannot unpack {url}: {source}")]
     Unpack {
         url: String,
@@ -63,12 +66,16 @@ pub enum InstallError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{url}: the expected checksum `{value}` is not a SHA-256 (64 hex digits)")]
+    #[error(
+        "{url}: the expected checksum `{value}` is not a SHA-256 (64 hex digits) or an SRI integrity"
+    )]
     BadDigest { url: String, value: String },
     #[error("{tool} {version} is not installed")]
     NotInstalled { tool: Tool, version: String },
     #[error("disk full at {}", path.display())]
     DiskFull { path: PathBuf },
+    #[error("{url} holds no executable `{binary}`")]
+    MissingBinary { url: String, binary: String },
 }
 
 impl Diagnostic for InstallError {
@@ -76,6 +83,7 @@ impl Diagnostic for InstallError {
         match self {
             InstallError::Provider(e) => e.hint(),
             InstallError::Fetch(e) => e.hint(),
+            InstallError::Npm(e) => e.hint(),
             InstallError::Unpack { source, .. } => source.hint(),
             InstallError::NotInstalled { tool, .. } => {
                 Some(format!("see what is installed with `envm ls {tool}`"))
@@ -83,6 +91,9 @@ impl Diagnostic for InstallError {
             InstallError::Io { .. } => Some("check permissions and free space".into()),
             InstallError::DiskFull { .. } => Some(crate::fetch::http::DISK_FULL_HINT.into()),
             InstallError::Format { .. } => None,
+            InstallError::MissingBinary { .. } => {
+                Some("the package is not the build envm expects; nothing was installed".into())
+            }
             InstallError::BadDigest { .. } => Some(
                 "the index or envm.lock is damaged; retry with --refresh or `envm lock`".into(),
             ),
@@ -131,7 +142,7 @@ pub fn ensure_installed(
         refresh: opts.refresh,
         host: Host::detect(),
     };
-    match provider::resolve(tool, spec, &remote) {
+    match releases::resolve(tool, spec, &remote) {
         Ok(release) => install_release(&remote, tool, &release, opts.force),
         Err(e) => have.ok_or(e.into()),
     }
@@ -161,7 +172,7 @@ pub fn install_release(
         return Ok(have);
     }
     // Host fit and checksum are settled before anything is downloaded.
-    let artifact = provider::artifact(tool, release, remote)?;
+    let artifact = releases::artifact(tool, release, remote)?;
     install_artifact(
         layout,
         remote.net,
@@ -187,13 +198,22 @@ pub fn install_artifact(
         return Ok(have);
     }
     // The digest names the cached file, so it must be exactly what it claims to be.
-    let sha = &artifact.sha256;
-    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(InstallError::BadDigest {
+    let integrity = match &artifact.integrity {
+        Some(sri) => Some(Integrity::parse(sri).map_err(|_| InstallError::BadDigest {
             url: artifact.url.clone(),
-            value: sha.clone(),
-        });
-    }
+            value: sri.clone(),
+        })?),
+        None => {
+            let sha = &artifact.sha256;
+            if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(InstallError::BadDigest {
+                    url: artifact.url.clone(),
+                    value: sha.clone(),
+                });
+            }
+            None
+        }
+    };
     let kind = ArchiveKind::from_name(&artifact.filename).ok_or_else(|| InstallError::Format {
         url: artifact.url.clone(),
         filename: artifact.filename.clone(),
@@ -210,31 +230,20 @@ pub fn install_artifact(
     let staging = tool_dir.join(format!(".staging-{version}-{}", std::process::id()));
     let downloads = layout.downloads_dir();
     fs::create_dir_all(&downloads).map_err(io_err(&downloads))?;
-    let keep = downloads.join(format!("{}-{}", artifact.sha256, artifact.filename));
-
-    let result = net
-        .stream_verified(&artifact.url, &artifact.sha256, &keep, |reader| {
-            // Each attempt starts from an empty staging folder.
-            let _ = fs::remove_dir_all(&staging);
-            fs::create_dir_all(&staging).map_err(|e| unpack::write_error(&staging, e))?;
-            unpack::unpack(reader, kind, &staging)
-        })
-        .map_err(InstallError::from)
-        .and_then(|unpacked| {
-            unpacked.map_err(|source| match source {
-                UnpackError::DiskFull { path } => InstallError::DiskFull { path },
-                source => InstallError::Unpack {
-                    url: artifact.url.clone(),
-                    source,
-                },
-            })
-        })
+    let result = match &integrity {
+        Some(integrity) => unpack_checked(net, artifact, integrity, kind, &downloads, &staging),
+        None => unpack_streamed(net, artifact, kind, &downloads, &staging),
+    };
+    let result = result
+        .and_then(|()| check_npm_binary(tool, artifact, &staging))
+        .and_then(|()| link_programs(tool, &staging))
         .and_then(|()| {
             let receipt = Receipt {
                 tool: tool.name().into(),
                 version: version.to_string(),
                 url: artifact.url.clone(),
                 sha256: artifact.sha256.clone(),
+                integrity: artifact.integrity.clone(),
                 installed_at: now_rfc3339(),
                 bins: bins(&tool.bin_dir(&staging)),
                 lts: lts.map(str::to_string),
@@ -259,6 +268,95 @@ pub fn install_artifact(
         dir,
         fresh: true,
     })
+}
+
+/// Streams a sha256-checked archive into `staging` while it downloads; the result counts
+/// only once the digest matched. A verified copy is kept in `downloads`.
+fn unpack_streamed(
+    net: &Net,
+    artifact: &Artifact,
+    kind: ArchiveKind,
+    downloads: &Path,
+    staging: &Path,
+) -> Result<(), InstallError> {
+    let keep = downloads.join(format!("{}-{}", artifact.sha256, artifact.filename));
+    net.stream_verified(&artifact.url, &artifact.sha256, &keep, |reader| {
+        // Each attempt starts from an empty staging folder.
+        let _ = fs::remove_dir_all(staging);
+        fs::create_dir_all(staging).map_err(|e| unpack::write_error(staging, e))?;
+        unpack::unpack(reader, kind, staging)
+    })
+    .map_err(InstallError::from)
+    .and_then(|unpacked| unpacked.map_err(|source| unpack_error(artifact, source)))
+}
+
+/// Downloads an integrity-checked tarball into `downloads` and unpacks it into `staging`
+/// only once the whole file matched: nothing is unpacked from unverified bytes. A cached copy
+/// is checked again before use.
+fn unpack_checked(
+    net: &Net,
+    artifact: &Artifact,
+    integrity: &Integrity,
+    kind: ArchiveKind,
+    downloads: &Path,
+    staging: &Path,
+) -> Result<(), InstallError> {
+    let keep = downloads.join(&artifact.filename);
+    let cached_ok = fs::File::open(&keep)
+        .ok()
+        .and_then(|file| VerifyingReader::new(file, integrity).finish().ok())
+        .is_some_and(|verdict| verdict.is_ok());
+    if !cached_ok {
+        let _ = fs::remove_file(&keep);
+        npm::client::download_verified(net, &artifact.url, integrity, &keep)?;
+    }
+    let mut file = fs::File::open(&keep).map_err(io_err(&keep))?;
+    let _ = fs::remove_dir_all(staging);
+    fs::create_dir_all(staging).map_err(io_err(staging))?;
+    unpack::unpack(&mut file, kind, staging).map_err(|source| unpack_error(artifact, source))
+}
+
+fn unpack_error(artifact: &Artifact, source: UnpackError) -> InstallError {
+    match source {
+        UnpackError::DiskFull { path } => InstallError::DiskFull { path },
+        source => InstallError::Unpack {
+            url: artifact.url.clone(),
+            source,
+        },
+    }
+}
+
+/// An npm package must hold the tool's binary where the registry entry says.
+fn check_npm_binary(tool: Tool, artifact: &Artifact, staging: &Path) -> Result<(), InstallError> {
+    let SourceKind::Npm(npm) = tool.source().kind else {
+        return Ok(());
+    };
+    let inside = npm.binary_in_tarball;
+    let path = staging.join(inside.strip_prefix("package/").unwrap_or(inside));
+    use std::os::unix::fs::PermissionsExt;
+    let executable =
+        fs::metadata(&path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if executable {
+        Ok(())
+    } else {
+        Err(InstallError::MissingBinary {
+            url: artifact.url.clone(),
+            binary: inside.to_string(),
+        })
+    }
+}
+
+/// The links the tool's registry entry asks for in its bin folder (`bunx` → `bun`).
+pub fn link_programs(tool: Tool, staging: &Path) -> Result<(), InstallError> {
+    let bin_dir = tool.bin_dir(staging);
+    for (name, target) in tool.def().links {
+        let path = bin_dir.join(name);
+        if fs::symlink_metadata(&path).is_ok() {
+            fs::remove_file(&path).map_err(io_err(&path))?;
+        }
+        std::os::unix::fs::symlink(target, &path).map_err(io_err(&path))?;
+    }
+    Ok(())
 }
 
 /// `version` as already installed, if it is.

@@ -41,7 +41,12 @@ pub struct LockedTool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LockedArtifact {
     pub url: String,
+    /// Hex SHA-256 (empty for npm tarballs, which carry `integrity`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sha256: String,
+    /// npm's SRI integrity of the tarball (`sha512-…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
 }
 
 /// `envm.lock` could not be read, written, or does not cover what is asked.
@@ -77,7 +82,10 @@ impl Diagnostic for LockError {
                 Some("run `envm lock` (on this platform) and commit envm.lock".into())
             }
             LockError::Parse { .. } => Some("regenerate it with `envm lock`".into()),
-            LockError::NothingPinned => Some("pin a tool first, e.g. `envm use node@22`".into()),
+            LockError::NothingPinned => Some(format!(
+                "pin a tool first, e.g. `envm use {}`",
+                crate::tools::Tool::EXAMPLE.example_request()
+            )),
             LockError::Write(e) => e.hint(),
             LockError::Encode(_) => None,
         }

@@ -1,6 +1,7 @@
-//! The fetch stage: what upstream publishes ([`provider`], through the [`index_cache`]), HTTP
+//! The fetch stage: what upstream publishes ([`releases`], through the [`index_cache`]), HTTP
 //! with retries and mirrors ([`http`]), safe unpacking ([`unpack`]), installs renamed into
-//! place under a lock ([`install`]), the project lock file ([`lockfile`]) and the npm registry that serves bun and deno ([`npm`]).
+//! place under a lock ([`install`]), the project lock file ([`lockfile`]) and the npm registry
+//! client for tools published as npm packages ([`npm`]).
 
 pub mod http;
 pub mod index_cache;
@@ -8,6 +9,6 @@ pub mod install;
 pub mod lockfile;
 pub mod npm;
 pub mod progress;
-pub mod provider;
+pub mod releases;
 pub mod unpack;
 pub mod verify;

@@ -81,10 +81,22 @@ pub fn reshim(layout: &Layout) -> Result<ReshimReport, LinkError> {
 pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError> {
     let shims = layout.shims_dir();
     std::fs::create_dir_all(&shims).map_err(io_err("create", &shims))?;
+    // One reshim at a time: each lists the installs once it holds the lock, so one that
+    // started earlier (two tools installed in parallel) cannot remove the shims of an install
+    // that landed after its listing.
+    let lock_path = shims.join(".reshim.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io_err("open", &lock_path))?;
+    lock.lock().map_err(io_err("lock", &lock_path))?;
     // Stamped before listing: an install landing in between leaves a stale stamp, never a
     // stale list under a fresh stamp.
     let stamps: Vec<(Tool, String)> = Tool::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .map(|tool| (tool, installs_stamp(layout, tool)))
         .collect();
     let wanted = exported_bins(layout);
@@ -143,7 +155,7 @@ pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError>
 /// tools export the same name, the first in `Tool::ALL` order keeps it.
 pub fn exported_bins(layout: &Layout) -> BTreeMap<String, Tool> {
     let mut bins = BTreeMap::new();
-    for tool in Tool::ALL {
+    for &tool in Tool::ALL {
         for version in installed::versions(layout, tool) {
             let dir = layout.install_dir(tool, &version);
             let from_receipt = Receipt::read(&dir).map(|r| r.bins).unwrap_or_default();
@@ -216,7 +228,7 @@ impl ShimIndex {
                 Some((bin, tool)) if bin == name => Tool::from_name(tool),
                 _ => None,
             })
-            .or_else(|| well_known_tool(name))
+            .or_else(|| Tool::by_known_bin(name))
     }
 
     /// `tool`'s installed versions, oldest first: from the index while its stamp is current,
@@ -239,18 +251,6 @@ pub fn tool_for_bin(layout: &Layout, name: &OsStr) -> Option<Tool> {
     ShimIndex::read(layout).tool_for(name)
 }
 
-/// The tool that usually exports `name` (node: node, npm, npx, corepack; python: python*,
-/// pip*; go: go, gofmt; zig: zig).
-fn well_known_tool(name: &str) -> Option<Tool> {
-    match name {
-        "node" | "npm" | "npx" | "corepack" => Some(Tool::Node),
-        "go" | "gofmt" => Some(Tool::Go),
-        "zig" => Some(Tool::Zig),
-        _ if name.starts_with("python") || name.starts_with("pip") => Some(Tool::Python),
-        _ => None,
-    }
-}
-
 /// A temporary name beside the final one, unique across processes and threads.
 fn temp_name(dir: &Path, name: &str) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -267,11 +267,11 @@ mod tests {
 
     #[test]
     fn well_known_names() {
-        assert_eq!(well_known_tool("python3.12"), Some(Tool::Python));
-        assert_eq!(well_known_tool("pip3"), Some(Tool::Python));
-        assert_eq!(well_known_tool("npx"), Some(Tool::Node));
-        assert_eq!(well_known_tool("gofmt"), Some(Tool::Go));
-        assert_eq!(well_known_tool("ls"), None);
+        assert_eq!(Tool::by_known_bin("python3.12"), Some(Tool::Python));
+        assert_eq!(Tool::by_known_bin("pip3"), Some(Tool::Python));
+        assert_eq!(Tool::by_known_bin("npx"), Some(Tool::Node));
+        assert_eq!(Tool::by_known_bin("gofmt"), Some(Tool::Go));
+        assert_eq!(Tool::by_known_bin("ls"), None);
     }
 
     #[test]

@@ -1,11 +1,11 @@
-//! Parsers for every pin-file dialect envm reads, each as the tool that owns it reads it:
-//! asdf's `.tool-versions`, nvm's `.nvmrc`, pyenv's `.python-version`, `.node-version` and
-//! `.go-version`; envm's own `envm.toml` goes to its schema, [`super::project_file`].
+//! Parsers for every pin-file dialect envm reads: asdf's `.tool-versions`, and each tool's own
+//! pin files in the format its registry entry names ([`PinFormat`]); envm's own `envm.toml`
+//! goes to its schema, [`super::project_file`].
 
 use std::path::Path;
 
 use super::{Pin, PinError, PinSource};
-use crate::tools::Tool;
+use crate::tools::{PinFormat, Tool};
 use crate::version::spec::Spec;
 
 /// Files any tool may be pinned in, read before the tools' own files.
@@ -13,22 +13,21 @@ pub const PROJECT_FILES: [&str; 3] = ["envm.toml", ".envm.toml", ".tool-versions
 
 /// Parses a pin file by its name. `path` is used for the file name and in errors.
 pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
-    match file_name(path) {
-        ".tool-versions" => parse_tool_versions(path, text),
-        ".nvmrc" => parse_single(path, text, Tool::Node, true),
-        ".node-version" => parse_single(path, text, Tool::Node, false),
-        ".go-version" => parse_single(path, text, Tool::Go, false),
-        ".python-version" => parse_python_version(path, text),
-        _ => Ok(super::project_file::parse_cached(path, text)?.pins.clone()),
+    let name = file_name(path);
+    if name == ".tool-versions" {
+        return parse_tool_versions(path, text);
+    }
+    match Tool::by_pin_file(name) {
+        Some((tool, PinFormat::One { comments })) => parse_single(path, text, tool, comments),
+        Some((tool, PinFormat::OnePerLine)) => parse_one_per_line(path, text, tool),
+        None => Ok(super::project_file::parse_cached(path, text)?.pins.clone()),
     }
 }
 
 /// Whether `path` is read with envm.toml's schema (any name but the other tools' pin files).
 pub fn is_project_toml(path: &Path) -> bool {
-    !matches!(
-        file_name(path),
-        ".tool-versions" | ".nvmrc" | ".node-version" | ".go-version" | ".python-version"
-    )
+    let name = file_name(path);
+    name != ".tool-versions" && Tool::by_pin_file(name).is_none()
 }
 
 fn file_name(path: &Path) -> &str {
@@ -89,7 +88,7 @@ fn parse_tool_versions(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
                 format!("`{name}` has no version"),
                 Some(format!(
                     "write `{name} <version>`, e.g. `{name} {}`",
-                    example(tool)
+                    tool.def().examples.prefix
                 )),
             ));
         }
@@ -106,9 +105,9 @@ fn parse_tool_versions(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
     Ok(pins)
 }
 
-/// pyenv's `.python-version`: one version per line (the first is the default, the others
-/// stay available), `#` comments.
-fn parse_python_version(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
+/// One version per line (the first is the default, the others stay available), `#`
+/// comments: pyenv's `.python-version`.
+fn parse_one_per_line(path: &Path, text: &str, tool: Tool) -> Result<Vec<Pin>, PinError> {
     let mut specs = Vec::new();
     for (index, raw) in text.lines().enumerate() {
         let content = strip_comment(raw);
@@ -123,17 +122,16 @@ fn parse_python_version(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
                 Some("write one version per line".into()),
             ));
         }
-        specs.push(parse_spec(path, index + 1, Tool::Python, content)?);
+        specs.push(parse_spec(path, index + 1, tool, content)?);
     }
     Ok(if specs.is_empty() {
         Vec::new()
     } else {
-        vec![file_pin(path, Tool::Python, specs)]
+        vec![file_pin(path, tool, specs)]
     })
 }
 
-/// `.nvmrc` (`v20`, `lts/*`, `lts/iron`, `node`, `#` comments), `.node-version` and
-/// `.go-version`: one version in the file.
+/// A file holding one version (nvm's `.nvmrc` also takes `#` comments).
 fn parse_single(path: &Path, text: &str, tool: Tool, comments: bool) -> Result<Vec<Pin>, PinError> {
     let mut spec: Option<Spec> = None;
     for (index, raw) in text.lines().enumerate() {
@@ -150,7 +148,10 @@ fn parse_single(path: &Path, text: &str, tool: Tool, comments: bool) -> Result<V
                 path,
                 index + 1,
                 format!("`{content}`: this file holds one version, and one is already given"),
-                Some(format!("keep a single line such as `{}`", example(tool))),
+                Some(format!(
+                    "keep a single line such as `{}`",
+                    tool.def().examples.prefix
+                )),
             ));
         }
         spec = Some(parse_spec(path, index + 1, tool, content)?);
@@ -158,15 +159,6 @@ fn parse_single(path: &Path, text: &str, tool: Tool, comments: bool) -> Result<V
     Ok(spec
         .map(|s| vec![file_pin(path, tool, vec![s])])
         .unwrap_or_default())
-}
-
-fn example(tool: Tool) -> &'static str {
-    match tool {
-        Tool::Python => "3.12",
-        Tool::Node => "22",
-        Tool::Go => "1.23",
-        Tool::Zig => "0.14",
-    }
 }
 
 #[cfg(test)]

@@ -185,14 +185,15 @@ fn find_inner(
 /// Every tool's pin as seen from `cwd`, in `Tool::ALL` order; unpinned tools are left out.
 pub fn find_all(cwd: &Path, layout: &Layout) -> Result<Vec<Pin>, PinError> {
     let mut found: Vec<Pin> = Vec::new();
-    for tool in Tool::ALL {
+    for &tool in Tool::ALL {
         if let Some(pin) = from_env(tool)? {
             found.push(pin);
         }
     }
     let missing = |found: &[Pin]| -> Vec<Tool> {
         Tool::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|t| !found.iter().any(|p| p.tool == *t))
             .collect()
     };
@@ -203,7 +204,7 @@ pub fn find_all(cwd: &Path, layout: &Layout) -> Result<Vec<Pin>, PinError> {
         }
         let mut names: Vec<&str> = PROJECT_FILES.to_vec();
         for tool in &wanted {
-            names.extend(tool.own_pin_files());
+            names.extend(tool.pin_files().iter().map(|f| f.name));
         }
         // One directory's files are read together: a tool pinned in an earlier file of the
         // same directory is not overridden by a later one.
@@ -227,11 +228,11 @@ fn candidate_files(tool: Tool) -> impl Iterator<Item = &'static str> {
     PROJECT_FILES
         .iter()
         .copied()
-        .chain(tool.own_pin_files().iter().copied())
+        .chain(tool.pin_files().iter().map(|f| f.name))
 }
 
 fn from_env(tool: Tool) -> Result<Option<Pin>, PinError> {
-    let var = tool.version_env_var();
+    let var = tool.version_var();
     let Some(value) = std::env::var_os(var) else {
         return Ok(None);
     };

@@ -138,7 +138,7 @@ impl<'de> Deserialize<'de> for EnvTable {
 }
 
 const TOOLS_HINT: &str =
-    "envm.toml pins tools as `[tools]` entries: `node = \"22\"` or `python = [\"3.12\", \"3.11\"]`";
+    "envm.toml pins tools as `[tools]` entries: `TOOL = \"SPEC\"` or `TOOL = [\"SPEC\", \"SPEC\"]`";
 const SCHEMA_HINT: &str = "envm.toml holds the tables [tools], [env], [python] (venv) and [sandbox] (policy, allow_net, allow_read, allow_write, allow_env)";
 
 fn malformed(path: &Path, line: usize, message: impl AsRef<str>, hint: Option<&str>) -> PinError {
@@ -222,7 +222,7 @@ fn tool_pin(path: &Path, line: usize, name: &str, value: ToolValue) -> Result<Pi
             path,
             line,
             format!("unknown tool `{name}` in [tools]"),
-            Some("envm manages python, node, go and zig"),
+            Some(&format!("envm manages {}", crate::tools::names_sentence())),
         )
     })?;
     let scalars = match value {

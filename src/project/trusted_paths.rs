@@ -3,7 +3,7 @@
 //!
 //! Rules, written against someone who controls the project files but not the environment:
 //! - an entry must be an absolute path to an existing folder; it is compared by its canonical
-//!   path, component by component (`/work/a` never covers `/work/ab`);
+//!   path, component by component (`/ci/a` never covers `/ci/ab`);
 //! - an empty entry (`a::b`, a leading or trailing `:`) and a relative entry (`.`, `src`, `~`)
 //!   are ignored with a warning: they would otherwise mean "wherever envm happens to run", so a
 //!   checkout could trust itself by being the working directory;
@@ -52,10 +52,7 @@ fn trusted_folders() -> &'static [PathBuf] {
         };
         let (folders, ignored) = parse(&value.to_string_lossy());
         for why in ignored {
-            eprintln!(
-                "warning: {VARIABLE}: {}",
-                crate::diag::printable(&why)
-            );
+            eprintln!("warning: {VARIABLE}: {}", crate::diag::printable(&why));
         }
         folders
     })

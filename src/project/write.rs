@@ -74,9 +74,9 @@ pub fn write_pin(file: &Path, tool: Tool, spec: &str) -> Result<PinChange, PinWr
         .ok_or_else(|| PinWriteError::ToolsNotATable {
             path: file.to_path_buf(),
         })?;
-    // asdf habits: a `nodejs` key in envm.toml is the node pin.
-    let key = [tool.name(), "nodejs", "golang"]
-        .into_iter()
+    // asdf habits: a key spelled as an alias (`nodejs`) is the tool's pin.
+    let key = std::iter::once(tool.name())
+        .chain(tool.def().aliases.iter().copied())
         .find(|k| tools.contains_key(k) && Tool::from_name(k) == Some(tool))
         .unwrap_or(tool.name())
         .to_string();

@@ -19,7 +19,12 @@ pub struct Receipt {
     pub tool: String,
     pub version: String,
     pub url: String,
+    /// Hex SHA-256 of the archive (empty for npm tarballs, which carry `integrity`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sha256: String,
+    /// npm's SRI integrity of the tarball (`sha512-…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
     /// RFC 3339, UTC.
     pub installed_at: String,
     /// Executable names in the toolchain's bin folder.

@@ -109,7 +109,10 @@ pub fn resolve_among(layout: &Layout, pin: &Pin, installed: &[Version]) -> Resol
                 }
                 unresolved.get_or_insert(Resolution::Unresolved {
                     spec: spec.clone(),
-                    reason: "no installed node release is recorded as part of that LTS line".into(),
+                    reason: format!(
+                        "no installed {} release is recorded as part of that LTS line",
+                        pin.tool
+                    ),
                 });
             }
             _ => {

@@ -269,12 +269,12 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
     for pin in pins {
         match resolve::resolve(layout, &pin) {
             Resolution::Installed { dir, .. } | Resolution::Path { dir, .. } => {
-                // The project's virtualenv, once created, comes before its interpreter.
-                if pin.tool == Tool::Python
+                // The project's overlay (virtualenv), once created, comes before the toolchain.
+                if let Some(overlay) = &pin.tool.def().overlay
                     && let Some(file) = &project_file
                 {
-                    match crate::python_venv::existing(layout, file) {
-                        Ok(Some(venv)) => dirs.push(venv.join("bin")),
+                    match (overlay.existing)(layout, file) {
+                        Ok(Some(root)) => dirs.push(root.join(overlay.bin_dir)),
                         Ok(None) => {}
                         Err(err) => report(&err),
                     }
@@ -320,8 +320,11 @@ fn cache_key(layout: &Layout, cwd: &Path) -> String {
     let mut hasher = DefaultHasher::new();
     cwd.as_os_str().as_bytes().hash(&mut hasher);
     layout.data.as_os_str().as_bytes().hash(&mut hasher);
-    let own_files = Tool::ALL.iter().flat_map(|t| t.own_pin_files().iter());
-    let names: Vec<&str> = PROJECT_FILES.iter().chain(own_files).copied().collect();
+    let names: Vec<&str> = PROJECT_FILES
+        .iter()
+        .copied()
+        .chain(crate::tools::pin_file_names())
+        .collect();
     let mut project_dir_seen = false;
     for dir in dir::ancestors(cwd) {
         for name in &names {
@@ -339,9 +342,9 @@ fn cache_key(layout: &Layout, cwd: &Path) -> String {
     stamp_path(&layout.global_config()).hash(&mut hasher);
     // `envm trust` changes whether a project's [env] applies.
     stamp_path(&crate::project::trust::store_path(layout)).hash(&mut hasher);
-    for tool in Tool::ALL {
+    for &tool in Tool::ALL {
         stamp_path(&layout.tool_installs(tool)).hash(&mut hasher);
-        std::env::var_os(tool.version_env_var()).hash(&mut hasher);
+        std::env::var_os(tool.version_var()).hash(&mut hasher);
     }
     format!("{:016x}", hasher.finish())
 }

@@ -32,9 +32,11 @@ pub enum ExecError {
 impl Diagnostic for ExecError {
     fn hint(&self) -> Option<String> {
         match self {
-            ExecError::NotFound { .. } => Some(
-                "check the name; pin or name its toolchain (`envm exec node@22 -- node`)".into(),
-            ),
+            ExecError::NotFound { .. } => Some(format!(
+                "check the name; pin or name its toolchain (`envm exec {} -- {}`)",
+                crate::tools::Tool::EXAMPLE.example_request(),
+                crate::tools::Tool::EXAMPLE.name()
+            )),
             ExecError::Exec { .. } => Some("check that the file is an executable".into()),
         }
     }

@@ -21,10 +21,10 @@ use crate::layout::{Layout, NoHomeError};
 use crate::link::ShimIndex;
 use crate::project::env::{self as project_env, ProjectEnvError};
 use crate::project::{self, Pin, PinError};
-use crate::python_venv::{self, VenvConfigError};
 use crate::resolve::{self, Resolution};
 use crate::run::exec::{self, ExecError, MAX_SHIM_DEPTH, SHIM_DEPTH_VAR};
 use crate::sandbox::{self, SandboxError};
+use crate::tools::OverlayError as VenvConfigError;
 use crate::tools::Tool;
 
 /// Why a shim (or `envm which`) found nothing to run, or could not run it. The shim's one
@@ -157,8 +157,9 @@ pub struct Target {
     /// The nearest `envm.toml` at or above the working directory: its `[sandbox]` table, if
     /// any, makes the program run sandboxed.
     pub project_file: Option<PathBuf>,
-    /// The project's Python virtualenv the program belongs to (python shims only).
-    pub venv: Option<PathBuf>,
+    /// The project's overlay the program belongs to (a virtualenv): the variable naming its
+    /// root, and the root.
+    pub overlay: Option<(&'static str, PathBuf)>,
     /// What was picked, for logs: a version, `path:…` or `system`.
     pub label: String,
 }
@@ -217,9 +218,9 @@ fn run(name: &OsStr) -> Result<i32, ShimError> {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let dirs: Vec<PathBuf> = target.bin_dir.iter().cloned().collect();
     let mut env = exec::toolchain_env(&dirs, Some(depth + 1));
-    if let Some(venv) = &target.venv {
-        env.retain(|(k, _)| k != "VIRTUAL_ENV");
-        env.push(("VIRTUAL_ENV".into(), venv.into()));
+    if let Some((var, root)) = &target.overlay {
+        env.retain(|(k, _)| k != var);
+        env.push((var.into(), root.into()));
     }
     if let Some(file) = target.project_file.as_deref()
         && let Some(vars) = project_env::load(&layout, file)?
@@ -309,14 +310,15 @@ pub fn locate(
         }
     };
     let mut bin_dir = tool.bin_dir(&dir);
-    // A python project's virtualenv, once created, is where python, pip & co. run from.
-    let venv = match (tool, project_file.as_deref()) {
-        (Tool::Python, Some(file)) => python_venv::existing(layout, file)?
-            .filter(|venv| exec::is_executable(&venv.join("bin").join(name))),
-        _ => None,
-    };
-    if let Some(venv) = &venv {
-        bin_dir = venv.join("bin");
+    // The project's overlay (a virtualenv), once created, is where the tool's programs run
+    // from.
+    let mut in_overlay = None;
+    if let (Some(overlay), Some(file)) = (&tool.def().overlay, project_file.as_deref())
+        && let Some(root) = (overlay.existing)(layout, file)?
+        && exec::is_executable(&root.join(overlay.bin_dir).join(name))
+    {
+        bin_dir = root.join(overlay.bin_dir);
+        in_overlay = Some((overlay.env_var, root));
     }
     let program = bin_dir.join(name);
     if !exec::is_executable(&program) {
@@ -339,7 +341,7 @@ pub fn locate(
         bin_dir: Some(bin_dir),
         pin: Some(pin),
         project_file,
-        venv,
+        overlay: in_overlay,
         label,
     })
 }
@@ -356,7 +358,7 @@ fn system_target(
         bin_dir: None,
         pin,
         project_file,
-        venv: None,
+        overlay: None,
         label: "system".into(),
     }
 }

@@ -209,12 +209,11 @@ pub fn decide(
 /// holding a pin file, else `cwd`. Folders at or above `home` are never chosen (a pin file
 /// in the home folder does not make the whole home the project).
 pub fn project_dir(cwd: &Path, home: Option<&Path>) -> PathBuf {
-    let names = crate::project::PROJECT_FILES.iter().chain(
-        crate::tools::Tool::ALL
-            .iter()
-            .flat_map(|t| t.own_pin_files().iter()),
-    );
-    let names: Vec<&str> = names.copied().collect();
+    let names: Vec<&str> = crate::project::PROJECT_FILES
+        .iter()
+        .copied()
+        .chain(crate::tools::pin_file_names())
+        .collect();
     // Compared in canonical form: a home reached through a symlink (`/home -> var/home`)
     // still stops the search.
     let home = roots::canonical_home(home);

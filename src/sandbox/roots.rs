@@ -6,8 +6,8 @@
 //! Paths are compared and granted in canonical form only, and symlinks are never followed
 //! when granting: a symlink beside `$HOME` (`/home -> var/home`) grants nothing, PATH folders
 //! grant nothing (toolchains live in envm's data dir), and a symlink in an allowance is an
-//! error naming it. Tool caches are envm's choice, never the environment's: npm, pip, go, zig,
-//! yarn, uv, bun and deno get folders under envm's cache dir, set in the run's environment over
+//! error naming it. Tool caches are envm's choice, never the environment's: each cache a tool's
+//! registry entry names gets a folder under envm's cache dir, set in the run's environment over
 //! whatever the user or a trusted `[env]` set, so nothing written inside is used outside.
 
 use std::ffi::OsString;
@@ -31,18 +31,13 @@ pub const DEVICES: [&str; 6] = [
     "/dev/tty",
 ];
 
-/// The cache variables of sandboxed runs and their folder under the private cache.
-pub const CACHE_VARS: [(&str, &str); 9] = [
-    ("npm_config_cache", "npm"),
-    ("PIP_CACHE_DIR", "pip"),
-    ("GOCACHE", "go-build"),
-    ("GOMODCACHE", "go-mod"),
-    ("ZIG_GLOBAL_CACHE_DIR", "zig"),
-    ("YARN_CACHE_FOLDER", "yarn"),
-    ("UV_CACHE_DIR", "uv"),
-    ("BUN_INSTALL_CACHE_DIR", "bun"),
-    ("DENO_DIR", "deno"),
-];
+/// The cache variables of sandboxed runs and their folder under the private cache: every
+/// tool's, from the registry.
+pub fn cache_vars() -> impl Iterator<Item = &'static crate::tools::Cache> {
+    crate::tools::Tool::ALL
+        .iter()
+        .flat_map(|tool| tool.def().caches.iter())
+}
 
 /// Why a sandbox allowance (`allow_read`, `allow_write`, `--allow-…`) was refused.
 #[derive(Debug, thiserror::Error)]
@@ -163,13 +158,9 @@ pub fn compute(
         .filter_map(|p| p.canonicalize().ok())
         .collect();
     let cache = private_cache(layout, site, &own)?;
-    env.retain(|(key, _)| {
-        !CACHE_VARS
-            .iter()
-            .any(|(name, _)| key.eq_ignore_ascii_case(name))
-    });
-    for (name, folder) in CACHE_VARS {
-        env.push((name.into(), cache.join(folder).into_os_string()));
+    env.retain(|(key, _)| !cache_vars().any(|c| key.eq_ignore_ascii_case(c.var)));
+    for c in cache_vars() {
+        env.push((c.var.into(), cache.join(c.folder).into_os_string()));
     }
     let mut roots = Roots {
         read_entries: system_except(site.home.as_deref()),

@@ -42,8 +42,8 @@ pub struct VersionParseError {
 }
 
 impl Version {
-    /// Parses a version, accepting a leading `v` (node) or `go` (go's own naming) and python's
-    /// trailing `t` (a free-threaded build).
+    /// Parses a version, accepting a leading `v` and a trailing `t` (a free-threaded build).
+    /// A tool's own prefix (`SpecRules::version_prefix`) is stripped by the caller first.
     pub fn parse(text: &str) -> Result<Version, VersionParseError> {
         Self::parse_inner(text).ok_or_else(|| VersionParseError {
             text: text.to_string(),
@@ -70,7 +70,6 @@ impl Version {
         rest = rest
             .strip_prefix('v')
             .or_else(|| rest.strip_prefix('V'))
-            .or_else(|| rest.strip_prefix("go"))
             .unwrap_or(rest);
         let freethreaded = match rest.strip_suffix('t') {
             Some(stripped) if stripped.ends_with(|c: char| c.is_ascii_digit()) => {
@@ -160,7 +159,7 @@ impl Version {
 }
 
 impl Pre {
-    /// `rc1`, `a2`, `b3`, `beta1` (go), `-rc.1`, `-dev.1234+abcdef` (zig, node nightlies).
+    /// `rc1`, `a2`, `b3`, `beta1`, `-rc.1`, `-dev.1234+abcdef`: every upstream's spelling.
     fn parse(text: &str) -> Option<Pre> {
         let body = text.strip_prefix('-').unwrap_or(text);
         let body = body.split('+').next().unwrap_or(body);
@@ -266,9 +265,8 @@ mod tests {
             ("3.14.0rc1", "3.14.0rc1"),
             ("3.13.0a4", "3.13.0a4"),
             ("3.13.1t", "3.13.1t"),
-            ("go1.22.0", "1.22.0"),
-            ("go1.21rc2", "1.21rc2"),
-            ("go1.20", "1.20"),
+            ("1.21rc2", "1.21rc2"),
+            ("1.20", "1.20"),
             ("0.14.0", "0.14.0"),
             ("0.15.0-dev.1234+abcdef", "0.15.0-dev.1234+abcdef"),
         ];

@@ -68,34 +68,16 @@ pub struct SpecError {
 
 impl SpecError {
     pub fn hint(&self) -> String {
-        let lts = if self.tool == Tool::Node {
+        let def = self.tool.def();
+        let lts = if def.spec.lts {
             ", `lts`, `lts/iron`"
         } else {
             ""
         };
         format!(
             "write an exact version (`{}`), a prefix (`{}`), `latest`{lts}, a range (`>=1.2, <2`), `system` or `path:/dir`",
-            example_exact(self.tool),
-            example_prefix(self.tool)
+            def.examples.exact, def.examples.prefix
         )
-    }
-}
-
-fn example_exact(tool: Tool) -> &'static str {
-    match tool {
-        Tool::Python => "3.12.7",
-        Tool::Node => "22.11.0",
-        Tool::Go => "1.23.4",
-        Tool::Zig => "0.14.0",
-    }
-}
-
-fn example_prefix(tool: Tool) -> &'static str {
-    match tool {
-        Tool::Python => "3.12",
-        Tool::Node => "22",
-        Tool::Go => "1.23",
-        Tool::Zig => "0.14",
     }
 }
 
@@ -120,12 +102,14 @@ impl Spec {
                 return Err(err("`path:` needs a folder after it"));
             }
             SpecKind::Path(PathBuf::from(path))
-        } else if lower == "latest" || lower == "stable" || (tool == Tool::Node && lower == "node")
+        } else if lower == "latest"
+            || lower == "stable"
+            || tool.def().spec.latest_aliases.contains(&lower.as_str())
         {
             SpecKind::Latest
         } else if lower == "lts" || lower.starts_with("lts/") || lower.starts_with("lts-") {
-            if tool != Tool::Node {
-                return Err(err("LTS lines exist only for node"));
+            if !tool.def().spec.lts {
+                return Err(err("this tool has no LTS lines"));
             }
             match &lower[3..] {
                 "" | "/*" => SpecKind::Lts(None),
@@ -137,9 +121,18 @@ impl Spec {
         } else if is_range(raw) {
             SpecKind::Range(parse_range(raw).ok_or_else(|| err("the range cannot be read"))?)
         } else {
-            let version = Version::parse(raw).map_err(|_| err("it is not a version number"))?;
-            if version.is_freethreaded() && tool != Tool::Python {
-                return Err(err("the free-threaded `t` suffix is only for python"));
+            // A tool's own prefix (`go1.22.0`) is not part of the number.
+            let number = tool
+                .def()
+                .spec
+                .version_prefix
+                .and_then(|prefix| raw.strip_prefix(prefix))
+                .unwrap_or(raw);
+            let version = Version::parse(number).map_err(|_| err("it is not a version number"))?;
+            if version.is_freethreaded() && !tool.def().spec.freethreaded {
+                return Err(err(
+                    "this tool has no free-threaded builds (the `t` suffix)",
+                ));
             }
             freethreaded = version.is_freethreaded();
             if version.components().len() >= 3 || version.is_prerelease() {

@@ -1,20 +1,18 @@
 //! HTTP for the npm registry: package documents (size-capped, asked for in npm's abbreviated
 //! form) and platform tarballs, verified against `dist.integrity` before anyone may use them.
 //!
-//! Network failures are reported as [`FetchError`]s, like every other download of envm.
-//! `ENVM_OFFLINE=1` forbids every request. Not done here (yet): retries and the download
-//! cache, which `crate::fetch::http` owns for sha256-checked archives.
+//! Requests go through [`Net`] like every other download of envm: retries with backoff, the
+//! `ENVM_HTTP_TIMEOUT` stall deadline, size caps, and `ENVM_OFFLINE=1` forbidding requests.
 
-use std::io::{self, Read, Write};
+use crate::diag::Diagnostic;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use super::integrity::{Integrity, IntegrityError, VerifyingReader, VerifyingWriter};
+use super::integrity::{Integrity, IntegrityError, VerifyingReader};
 use super::packument::{Packument, PackumentError};
 use super::platform::{NoPlatformPackage, NpmTool};
 use super::{Registry, RegistryError};
-use crate::diag::Diagnostic;
-use crate::fetch::http::FetchError;
+use crate::fetch::http::{FetchError, Net};
 
 /// Largest package document accepted: 32 MiB. bun's full document on the public registry is a
 /// few MB (about 200 versions with all their metadata) and grows by one version a week or so;
@@ -81,7 +79,7 @@ impl Diagnostic for NpmError {
 /// A platform tarball chosen for download: what to fetch and what it must hash to.
 #[derive(Debug, Clone)]
 pub struct Artifact {
-    pub tool: NpmTool,
+    pub tool: &'static NpmTool,
     /// The platform package (`@oven/bun-linux-x64`).
     pub package: String,
     pub version: String,
@@ -93,35 +91,34 @@ pub struct Artifact {
     pub integrity: Integrity,
 }
 
-/// The registry and an HTTP client for it.
+/// The registry and the network policy of this run ([`Net`]: retries, the stall deadline,
+/// `ENVM_OFFLINE`).
 pub struct NpmClient {
     registry: Registry,
-    http: reqwest::blocking::Client,
-    offline: bool,
+    net: Net,
     packument_limit: u64,
 }
 
 impl NpmClient {
-    /// The registry of `ENVM_NPM_REGISTRY`, offline when `ENVM_OFFLINE=1`.
+    /// The registry of `ENVM_NPM_REGISTRY`, with the network settings of the environment.
     pub fn from_env() -> Result<NpmClient, NpmError> {
-        let offline = std::env::var("ENVM_OFFLINE").is_ok_and(|v| !v.is_empty() && v != "0");
-        NpmClient::new(Registry::from_env()?, offline)
+        Ok(NpmClient::with_net(Registry::from_env()?, Net::from_env()?))
     }
 
+    /// `registry` with the network settings of the environment; `offline` forbids requests.
     pub fn new(registry: Registry, offline: bool) -> Result<NpmClient, NpmError> {
-        let http = reqwest::blocking::Client::builder()
-            .user_agent(concat!("envm/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            // Per read in the blocking client, so large downloads are not cut.
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| FetchError::Client(e.to_string()))?;
-        Ok(NpmClient {
+        let mut net = Net::from_env()?;
+        net.offline |= offline;
+        Ok(NpmClient::with_net(registry, net))
+    }
+
+    /// `registry` over `net`.
+    pub fn with_net(registry: Registry, net: Net) -> NpmClient {
+        NpmClient {
             registry,
-            http,
-            offline,
+            net,
             packument_limit: PACKUMENT_LIMIT,
-        })
+        }
     }
 
     /// Lowers the package document cap (tests).
@@ -137,18 +134,10 @@ impl NpmClient {
     /// `GET <registry>/<escaped name>`, parsed.
     pub fn packument(&self, package: &str) -> Result<Packument, NpmError> {
         let url = self.registry.packument_url(package)?;
-        let resp = self.get(&url, Some(ACCEPT_PACKUMENT))?;
-        let limit = self.packument_limit;
-        if resp.content_length().is_some_and(|n| n > limit) {
-            return Err(NpmError::TooLarge { url, limit });
-        }
-        let mut body = Vec::new();
-        resp.take(limit + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| body_error(&url, body.len() as u64, &e))?;
-        if body.len() as u64 > limit {
-            return Err(NpmError::TooLarge { url, limit });
-        }
+        let body = self
+            .net
+            .get_bytes(&url, self.packument_limit, Some(ACCEPT_PACKUMENT))
+            .map_err(too_large)?;
         Ok(Packument::parse(package, &body)?)
     }
 
@@ -157,7 +146,7 @@ impl NpmClient {
     /// is downloaded: a missing or sha1-only value stops here.
     pub fn artifact(
         &self,
-        tool: NpmTool,
+        tool: &'static NpmTool,
         platform_package: &str,
         version: &str,
     ) -> Result<Artifact, NpmError> {
@@ -183,43 +172,7 @@ impl NpmClient {
     /// which becomes `dest` only when they match the integrity; otherwise nothing is left.
     /// Returns the size.
     pub fn download(&self, artifact: &Artifact, dest: &Path) -> Result<u64, NpmError> {
-        let url = &artifact.url;
-        let mut resp = self.get(url, None)?;
-        if resp.content_length().is_some_and(|n| n > TARBALL_LIMIT) {
-            return Err(NpmError::TooLarge {
-                url: url.clone(),
-                limit: TARBALL_LIMIT,
-            });
-        }
-        let partial = crate::fetch::http::partial_path(dest);
-        let io_error = |path: &Path, source| NpmError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = std::fs::File::create(&partial).map_err(|e| io_error(&partial, e))?;
-        let mut writer = VerifyingWriter::new(file, &artifact.integrity);
-        let copied = copy_capped(&mut resp, &mut writer, url, &partial);
-        let verdict = copied.and_then(|got| {
-            if resp.content_length().is_some_and(|total| got < total) {
-                return Err(body_error(url, got, &io::ErrorKind::UnexpectedEof.into()));
-            }
-            let file = writer.finish().map_err(|source| NpmError::Verify {
-                url: url.clone(),
-                source,
-            })?;
-            file.sync_all().map_err(|e| io_error(&partial, e))?;
-            Ok(got)
-        });
-        match verdict {
-            Ok(got) => {
-                std::fs::rename(&partial, dest).map_err(|e| io_error(dest, e))?;
-                Ok(got)
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                Err(e)
-            }
-        }
+        download_verified(&self.net, &artifact.url, &artifact.integrity, dest)
     }
 
     /// Opens the tarball as a stream that hashes what is read. The consumer (an unpacker into
@@ -229,32 +182,47 @@ impl NpmClient {
         &self,
         artifact: &Artifact,
     ) -> Result<VerifyingReader<io::Take<reqwest::blocking::Response>>, NpmError> {
-        let resp = self.get(&artifact.url, None)?;
+        let resp = self.net.open(&artifact.url)?;
         Ok(VerifyingReader::new(
             resp.take(TARBALL_LIMIT),
             &artifact.integrity,
         ))
     }
+}
 
-    /// One GET, with npm's status classification.
-    fn get(
-        &self,
-        url: &str,
-        accept: Option<&str>,
-    ) -> Result<reqwest::blocking::Response, NpmError> {
-        if self.offline {
-            return Err(FetchError::Offline { url: url.into() }.into());
-        }
-        let mut request = self.http.get(url);
-        if let Some(accept) = accept {
-            request = request.header(reqwest::header::ACCEPT, accept);
-        }
-        let resp = request.send().map_err(|e| FetchError::Unreachable {
-            url: url.into(),
-            reason: describe(&e),
-            attempts: 1,
+/// Downloads `url` to `dest` over `net`, kept only when it matches `integrity` (at most
+/// [`TARBALL_LIMIT`] bytes). Returns the size.
+pub fn download_verified(
+    net: &Net,
+    url: &str,
+    integrity: &Integrity,
+    dest: &Path,
+) -> Result<u64, NpmError> {
+    let check = |partial: &Path| -> Result<(), NpmError> {
+        let file = std::fs::File::open(partial).map_err(|source| NpmError::Io {
+            path: partial.to_path_buf(),
+            source,
         })?;
-        Ok(crate::fetch::http::checked_status(url, resp)?)
+        let verdict = VerifyingReader::new(file, integrity)
+            .finish()
+            .map_err(|source| NpmError::Io {
+                path: partial.to_path_buf(),
+                source,
+            })?;
+        verdict.map(drop).map_err(|source| NpmError::Verify {
+            url: url.to_string(),
+            source,
+        })
+    };
+    net.download_checked(url, dest, TARBALL_LIMIT, check)
+        .map_err(too_large)?
+}
+
+/// The cap refusal in npm's terms.
+fn too_large(e: FetchError) -> NpmError {
+    match e {
+        FetchError::TooLarge { url, cap } => NpmError::TooLarge { url, limit: cap },
+        e => e.into(),
     }
 }
 
@@ -262,59 +230,4 @@ impl NpmClient {
 fn pack_file_name(package: &str, version: &str) -> String {
     let flat = package.trim_start_matches('@').replace('/', "-");
     format!("{flat}-{version}.tgz")
-}
-
-/// Copies `from` into `to`, refusing more than [`TARBALL_LIMIT`] bytes; read errors are the
-/// download's, write errors the partial file's.
-fn copy_capped(
-    from: &mut impl Read,
-    to: &mut impl Write,
-    url: &str,
-    partial: &Path,
-) -> Result<u64, NpmError> {
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut got: u64 = 0;
-    loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) => return Ok(got),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(body_error(url, got, &e)),
-        };
-        got += n as u64;
-        if got > TARBALL_LIMIT {
-            return Err(NpmError::TooLarge {
-                url: url.to_string(),
-                limit: TARBALL_LIMIT,
-            });
-        }
-        to.write_all(&buf[..n]).map_err(|source| NpmError::Io {
-            path: partial.to_path_buf(),
-            source,
-        })?;
-    }
-}
-
-fn body_error(url: &str, got: u64, e: &io::Error) -> NpmError {
-    FetchError::Body {
-        url: url.to_string(),
-        got,
-        reason: describe(e),
-        attempts: 1,
-    }
-    .into()
-}
-
-/// An error with its causes on one line (reqwest keeps the useful part in `source()`).
-fn describe(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let c_text = c.to_string();
-        if !text.contains(&c_text) {
-            text = format!("{text}: {c_text}");
-        }
-        cause = c.source();
-    }
-    text
 }

@@ -1,12 +1,51 @@
-//! go: the `?mode=json&include=all` index of go.dev/dl (or `ENVM_GO_MIRROR`), with a `sha256`
+//! go: builds from go.dev/dl (`ENVM_GO_MIRROR`), pinned in `.go-version`.
+//!
+//! The `?mode=json&include=all` index of go.dev/dl (or `ENVM_GO_MIRROR`), with a `sha256`
 //! per file. Go's Linux builds are static: no C library requirement.
 
-use serde::Deserialize;
-
-use super::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error};
+use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error};
 use crate::host::Arch;
 use crate::tools::Tool;
 use crate::version::Version;
+use serde::Deserialize;
+use super::{Cache, Examples, KnownBins, PinFile, PinFormat, SpecRules, ToolDef, ToolSource};
+
+pub(super) static DEF: ToolDef = ToolDef {
+    name: "go",
+    aliases: &["golang"],
+    version_var: "ENVM_GO_VERSION",
+    pin_files: &[PinFile {
+        name: ".go-version",
+        format: PinFormat::One { comments: false },
+    }],
+    spec: SpecRules {
+        version_prefix: Some("go"),
+        ..SpecRules::PLAIN
+    },
+    examples: Examples {
+        exact: "1.23.4",
+        prefix: "1.23",
+    },
+    bin_dir: "bin",
+    known_bins: KnownBins {
+        exact: &["go", "gofmt"],
+        prefixes: &[],
+    },
+    links: &[],
+    caches: &[
+        Cache {
+            var: "GOCACHE",
+            folder: "go-build",
+        },
+        Cache {
+            var: "GOMODCACHE",
+            folder: "go-mod",
+        },
+    ],
+    overlay: None,
+};
+
+pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases);
 
 pub const UPSTREAM: &str = "https://go.dev/dl";
 
@@ -34,7 +73,7 @@ pub fn index_url() -> String {
     format!("{}/?mode=json&include=all", base())
 }
 
-pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let base = base();
     let url = index_url();
     let text = remote.index(Tool::Go, &url)?;
@@ -49,7 +88,8 @@ pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     Ok(entries
         .into_iter()
         .filter_map(|entry| {
-            let version = Version::parse(&entry.version).ok()?;
+            let number = entry.version.strip_prefix("go").unwrap_or(&entry.version);
+            let version = Version::parse(number).ok()?;
             let candidates = entry
                 .files
                 .into_iter()

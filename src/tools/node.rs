@@ -1,4 +1,7 @@
-//! node: `index.json` from nodejs.org/dist (or `ENVM_NODE_MIRROR`), its LTS codenames, and
+//! node: builds from nodejs.org/dist (`ENVM_NODE_MIRROR`), pinned in `.nvmrc` and
+//! `.node-version`; LTS lines; npm, npx and corepack ship in the same install.
+//!
+//! `index.json` from nodejs.org/dist (or `ENVM_NODE_MIRROR`), its LTS codenames, and
 //! `vX/SHASUMS256.txt` for digests. Official Linux builds need glibc 2.28 from v18 on (2.17
 //! before); musl and glibc-2.17 builds live on unofficial-builds, used by default on musl hosts.
 //!
@@ -9,12 +12,77 @@
 //! 58 MB / 1.89 s ≈ 30 MB/s (~250 Mbit/s); below that the 35-40 % smaller .tar.xz finishes
 //! first, and it keeps a smaller cached copy.
 
-use serde::Deserialize;
-
-use super::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error};
+use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, SourceKind};
 use crate::host::{Arch, Host, Libc};
 use crate::tools::Tool;
 use crate::version::Version;
+use serde::Deserialize;
+use super::{Cache, Examples, KnownBins, PinFile, PinFormat, SpecRules, ToolDef, ToolSource};
+
+pub(super) static DEF: ToolDef = ToolDef {
+    name: "node",
+    aliases: &["nodejs"],
+    version_var: "ENVM_NODE_VERSION",
+    pin_files: &[
+        PinFile {
+            name: ".nvmrc",
+            format: PinFormat::One { comments: true },
+        },
+        PinFile {
+            name: ".node-version",
+            format: PinFormat::One { comments: false },
+        },
+    ],
+    spec: SpecRules {
+        lts: true,
+        latest_aliases: &["node"],
+        freethreaded: false,
+        version_prefix: None,
+    },
+    examples: Examples {
+        exact: "22.11.0",
+        prefix: "22",
+    },
+    bin_dir: "bin",
+    known_bins: KnownBins {
+        exact: &["node", "npm", "npx", "corepack"],
+        prefixes: &[],
+    },
+    links: &[],
+    caches: &[
+        Cache {
+            var: "npm_config_cache",
+            folder: "npm",
+        },
+        Cache {
+            var: "YARN_CACHE_FOLDER",
+            folder: "yarn",
+        },
+    ],
+    overlay: None,
+};
+
+pub(super) static SOURCE: ToolSource = ToolSource {
+    kind: SourceKind::Index {
+        index_url: || index_url(&Host::detect()),
+        releases,
+    },
+    host_hint: Some(host_hint),
+};
+
+/// Where builds for hosts the official ones skip are.
+fn host_hint(host: &Host) -> Option<String> {
+    let unofficial = UNOFFICIAL;
+    match host.libc {
+        Libc::Musl => Some(format!(
+            "node's musl builds are on unofficial-builds: set ENVM_NODE_MIRROR={unofficial}"
+        )),
+        Libc::Glibc(..) => Some(format!(
+            "official node 18+ builds need glibc 2.28: use node 16 or older, or glibc-217 builds via ENVM_NODE_MIRROR={unofficial}"
+        )),
+        _ => None,
+    }
+}
 
 pub const UPSTREAM: &str = "https://nodejs.org/dist";
 pub const UNOFFICIAL: &str = "https://unofficial-builds.nodejs.org/download/release";
@@ -50,7 +118,7 @@ fn extension() -> &'static str {
     }
 }
 
-pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let base = base(&remote.host);
     let url = format!("{base}/index.json");
     let text = remote.index(Tool::Node, &url)?;
@@ -100,45 +168,4 @@ pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
         });
     }
     Ok(out)
-}
-
-/// The digest of `filename` from the `SHASUMS256.txt` next to `url`.
-pub(super) fn checksum(
-    remote: &Remote,
-    url: &str,
-    filename: &str,
-) -> Result<String, ProviderError> {
-    let dir = url.rsplit_once('/').map(|(d, _)| d).unwrap_or(url);
-    let sums_url = format!("{dir}/SHASUMS256.txt");
-    let text = remote.immutable(Tool::Node, &sums_url)?;
-    find_sum(&text, filename).ok_or(ProviderError::NoChecksum {
-        url: sums_url,
-        filename: filename.to_string(),
-    })
-}
-
-/// `<hex>  <filename>` lines (a `*` before the name marks binary mode in some tools).
-fn find_sum(text: &str, filename: &str) -> Option<String> {
-    text.lines().find_map(|line| {
-        let (hex, name) = line.trim().split_once(char::is_whitespace)?;
-        let name = name.trim().trim_start_matches('*');
-        (name == filename && hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| hex.to_ascii_lowercase())
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_sums() {
-        let a = "a".repeat(64);
-        let text = format!(
-            "{a}  node-v1.0.0-linux-x64.tar.gz\n{}  other\n",
-            "b".repeat(64)
-        );
-        assert_eq!(find_sum(&text, "node-v1.0.0-linux-x64.tar.gz"), Some(a));
-        assert_eq!(find_sum(&text, "node-v1.0.0-linux-x64.tar.xz"), None);
-    }
 }

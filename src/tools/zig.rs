@@ -1,10 +1,39 @@
-//! zig: `index.json` of ziglang.org/download (or `ENVM_ZIG_MIRROR`): one object per release
+//! zig: builds from ziglang.org/download (`ENVM_ZIG_MIRROR`); the binary sits at the top of
+//! the install.
+//!
+//! `index.json` of ziglang.org/download (or `ENVM_ZIG_MIRROR`): one object per release
 //! (`master` skipped), artifacts keyed `<arch>-<os>` with `tarball` and `shasum`. Tarball URLs
 //! on the upstream base are moved onto the mirror. Zig's Linux builds are static.
 
-use super::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase};
+use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase};
 use crate::tools::Tool;
 use crate::version::Version;
+use super::{Cache, Examples, KnownBins, SpecRules, ToolDef, ToolSource};
+
+pub(super) static DEF: ToolDef = ToolDef {
+    name: "zig",
+    aliases: &[],
+    version_var: "ENVM_ZIG_VERSION",
+    pin_files: &[],
+    spec: SpecRules::PLAIN,
+    examples: Examples {
+        exact: "0.14.0",
+        prefix: "0.14",
+    },
+    bin_dir: "",
+    known_bins: KnownBins {
+        exact: &["zig"],
+        prefixes: &[],
+    },
+    links: &[],
+    caches: &[Cache {
+        var: "ZIG_GLOBAL_CACHE_DIR",
+        folder: "zig",
+    }],
+    overlay: None,
+};
+
+pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases);
 
 pub const UPSTREAM: &str = "https://ziglang.org/download";
 
@@ -16,7 +45,7 @@ pub fn index_url() -> String {
     format!("{}/index.json", base())
 }
 
-pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let base = base();
     let url = index_url();
     let text = remote.index(Tool::Zig, &url)?;
@@ -26,7 +55,7 @@ pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
         "darwin" => "macos",
         other => other,
     };
-    let target = format!("{}-{os}", remote.arch_name());
+    let target = format!("{}-{os}", remote.host.arch.as_str());
     Ok(index
         .into_iter()
         .filter(|(name, _)| name != "master")

@@ -1,24 +1,56 @@
-//! Providers: what each upstream publishes. One file per tool reads its real index format
-//! ([`node`], [`python`], [`go`], [`zig`]) into [`Release`]s with per-platform candidates; this
-//! file picks the candidate that fits the host (refusing before any download when none does)
-//! and yields the [`Artifact`]: URL, file name and the expected SHA-256 from upstream's
-//! checksum source. Mirrors (`ENVM_<TOOL>_MIRROR`) replace the upstream base URL.
-
-mod go;
-mod node;
-mod python;
-mod zig;
+//! Releases: what each upstream publishes. A tool's [`ToolSource`] (in its registry file under
+//! `src/tools/`) says where: an index read by the tool's own parser into [`Release`]s with
+//! per-platform candidates, or a package on the npm registry ([`crate::fetch::npm`]). This file picks the
+//! candidate that fits the host (refusing before any download when none does) and yields the
+//! [`Artifact`]: URL, file name and the expected digest (SHA-256 from upstream's checksum
+//! source, or npm's SRI integrity). Mirrors (`ENVM_<TOOL>_MIRROR`) replace the upstream base
+//! URL.
 
 use std::path::PathBuf;
 
 use crate::diag::Diagnostic;
 use crate::fetch::http::Net;
 use crate::fetch::index_cache::{self, Freshness, IndexError};
+use crate::fetch::npm::{NpmClient, NpmError, NpmTool, Registry, X64Level};
 use crate::host::{Host, Libc};
 use crate::layout::Layout;
 use crate::tools::Tool;
 use crate::version::Version;
 use crate::version::spec::{Spec, SpecKind};
+
+/// Where a tool's releases come from (each tool file fills one in).
+pub struct ToolSource {
+    pub kind: SourceKind,
+    /// Extra hint when no build fits the host.
+    pub host_hint: Option<fn(&Host) -> Option<String>>,
+}
+
+impl ToolSource {
+    /// A release index read by the tool's own parser, with no host hint.
+    pub const fn index(
+        index_url: fn() -> String,
+        releases: fn(&Remote<'_>) -> Result<Vec<Release>, ProviderError>,
+    ) -> ToolSource {
+        ToolSource {
+            kind: SourceKind::Index {
+                index_url,
+                releases,
+            },
+            host_hint: None,
+        }
+    }
+}
+
+pub enum SourceKind {
+    /// A release index read by the tool's own parser.
+    Index {
+        /// The index's URL (for messages).
+        index_url: fn() -> String,
+        releases: fn(&Remote<'_>) -> Result<Vec<Release>, ProviderError>,
+    },
+    /// A package document on the npm registry and a per-platform binary package.
+    Npm(&'static NpmTool),
+}
 
 /// One upstream release of a tool, with the artifacts for this OS and arch.
 #[derive(Debug, Clone)]
@@ -26,23 +58,23 @@ pub struct Release {
     pub version: Version,
     /// Node: the LTS codename, lowercase.
     pub lts: Option<String>,
-    candidates: Vec<Candidate>,
+    pub candidates: Vec<Candidate>,
 }
 
 /// An artifact for this OS and arch, and the C library it needs.
 #[derive(Debug, Clone)]
-struct Candidate {
-    url: String,
-    /// Known from the index itself (python, go, zig); node's comes from SHASUMS256.txt.
-    sha256: Option<String>,
-    needs: Needs,
+pub struct Candidate {
+    pub url: String,
+    /// Known from the index itself, or (`None`) from the SHASUMS256.txt next to the file.
+    pub sha256: Option<String>,
+    pub needs: Needs,
     /// Label for messages (`linux-x64`, `x86_64-unknown-linux-musl`).
-    label: String,
+    pub label: String,
 }
 
 /// What a build needs from the host's C library.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Needs {
+pub enum Needs {
     /// Static: runs anywhere on this OS and arch.
     Nothing,
     /// glibc of at least this version.
@@ -75,8 +107,10 @@ pub struct Artifact {
     pub url: String,
     /// The file name (last URL segment, percent-decoded `+`).
     pub filename: String,
-    /// Lowercase hex SHA-256 from upstream's checksum source.
+    /// Lowercase hex SHA-256 from upstream's checksum source (empty when `integrity` is set).
     pub sha256: String,
+    /// npm's SRI integrity (`sha512-…`) of the tarball, verified before it is unpacked.
+    pub integrity: Option<String>,
 }
 
 /// Upstream could not tell what to install.
@@ -90,7 +124,7 @@ pub enum ProviderError {
         url: String,
         reason: String,
     },
-    #[error("cannot read the python catalog {}: {source}", path.display())]
+    #[error("cannot read the release catalog {}: {source}", path.display())]
     Catalog {
         path: PathBuf,
         #[source]
@@ -111,6 +145,8 @@ pub enum ProviderError {
     NoChecksum { url: String, filename: String },
     #[error("`{spec}` is not something envm installs")]
     NotInstallable { spec: String },
+    #[error(transparent)]
+    Npm(#[from] NpmError),
 }
 
 impl Diagnostic for ProviderError {
@@ -121,15 +157,15 @@ impl Diagnostic for ProviderError {
                 "see what exists with `envm ls-remote {tool}`, or try `--refresh`"
             )),
             ProviderError::HostMismatch(m) => Some(m.hint.clone()),
-            ProviderError::NoChecksum { .. } => {
-                Some("the mirror or upstream is incomplete; try again later or another mirror".into())
-            }
+            ProviderError::NoChecksum { .. } => Some(
+                "the mirror or upstream is incomplete; try again later or another mirror".into(),
+            ),
+            ProviderError::Npm(e) => e.hint(),
             ProviderError::NotInstallable { .. } => {
                 Some("`system` and `path:` specs use toolchains envm does not install".into())
             }
             ProviderError::Catalog { .. } | ProviderError::Parse { .. } => Some(
-                "check ENVM_PYTHON_DOWNLOADS_JSON_URL / the ENVM_*_MIRROR setting, or retry with --refresh"
-                    .into(),
+                "check the ENVM_*_MIRROR / ENVM_*_URL settings, or retry with --refresh".into(),
             ),
         }
     }
@@ -157,7 +193,7 @@ pub struct Remote<'a> {
 
 impl Remote<'_> {
     /// A version list, through the index cache.
-    fn index(&self, tool: Tool, url: &str) -> Result<String, ProviderError> {
+    pub fn index(&self, tool: Tool, url: &str) -> Result<String, ProviderError> {
         let text = index_cache::get(
             self.layout,
             self.net,
@@ -170,7 +206,7 @@ impl Remote<'_> {
     }
 
     /// A document published once per release (checksum files).
-    fn immutable(&self, tool: Tool, url: &str) -> Result<String, ProviderError> {
+    pub fn immutable(&self, tool: Tool, url: &str) -> Result<String, ProviderError> {
         let label = format!("{}-sums", tool.name());
         let text = index_cache::get(
             self.layout,
@@ -182,34 +218,78 @@ impl Remote<'_> {
         )?;
         Ok(text)
     }
-
-    fn arch_name(&self) -> &'static str {
-        self.host.arch.as_str()
-    }
 }
 
 /// The URL of the tool's version list (for messages).
 pub fn index_url(tool: Tool) -> String {
-    match tool {
-        Tool::Node => node::index_url(&crate::host::Host::detect()),
-        Tool::Python => python::catalog_source(),
-        Tool::Go => go::index_url(),
-        Tool::Zig => zig::index_url(),
+    match &tool.source().kind {
+        SourceKind::Index { index_url, .. } => index_url(),
+        SourceKind::Npm(npm) => Registry::from_env()
+            .and_then(|r| r.packument_url(npm.package))
+            .unwrap_or_else(|_| npm.package.to_string()),
     }
 }
 
 /// Every release of `tool` that has some build for this OS and arch, newest first.
 pub fn releases(tool: Tool, remote: &Remote) -> Result<Vec<Release>, ProviderError> {
-    let mut list = match tool {
-        Tool::Node => node::releases(remote)?,
-        Tool::Python => python::releases(remote)?,
-        Tool::Go => go::releases(remote)?,
-        Tool::Zig => zig::releases(remote)?,
+    let mut list = match &tool.source().kind {
+        SourceKind::Index { releases, .. } => releases(remote)?,
+        SourceKind::Npm(npm) => npm_releases(npm, remote)?,
     };
     list.retain(|r| !r.candidates.is_empty());
     list.sort_by(|a, b| b.version.cmp(&a.version));
     list.dedup_by(|a, b| a.version == b.version);
     Ok(list)
+}
+
+/// The versions in the tool's package document. The binary is another package's, so the
+/// candidate only says the release exists; [`artifact`] looks up the platform package.
+fn npm_releases(npm: &'static NpmTool, remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+    let client = NpmClient::with_net(
+        Registry::from_env().map_err(NpmError::from)?,
+        remote.net.clone(),
+    );
+    let doc = client.packument(npm.package)?;
+    // `latest` is `dist-tags.latest`: releases above it count only as prereleases (canaries),
+    // which no fuzzy spec picks.
+    let latest = Version::parse(doc.latest().map_err(NpmError::from)?).ok();
+    Ok(doc
+        .versions()
+        .filter_map(|v| Version::parse(v).ok())
+        .filter(|v| v.is_prerelease() || latest.as_ref().is_none_or(|latest| v <= latest))
+        .map(|version| Release {
+            version,
+            lts: None,
+            candidates: vec![Candidate {
+                url: String::new(),
+                sha256: None,
+                needs: Needs::Nothing,
+                label: npm.package.to_string(),
+            }],
+        })
+        .collect())
+}
+
+/// The verified tarball of `release` for this host, from the npm registry.
+fn npm_artifact(
+    npm: &'static NpmTool,
+    release: &Release,
+    remote: &Remote,
+) -> Result<Artifact, ProviderError> {
+    let client = NpmClient::with_net(
+        Registry::from_env().map_err(NpmError::from)?,
+        remote.net.clone(),
+    );
+    let package = npm
+        .platform_package(&remote.host, X64Level::detect())
+        .map_err(NpmError::from)?;
+    let found = client.artifact(npm, &package, &release.version.to_string())?;
+    Ok(Artifact {
+        url: found.url,
+        filename: found.file_name,
+        sha256: String::new(),
+        integrity: Some(found.integrity.to_string()),
+    })
 }
 
 /// The newest release matching `spec`.
@@ -240,6 +320,9 @@ pub fn resolve(tool: Tool, spec: &Spec, remote: &Remote) -> Result<Release, Prov
 /// The artifact of `release` that runs on this host, with its expected digest. Refuses,
 /// without downloading anything, when no build fits the host's C library.
 pub fn artifact(tool: Tool, release: &Release, remote: &Remote) -> Result<Artifact, ProviderError> {
+    if let SourceKind::Npm(npm) = tool.source().kind {
+        return npm_artifact(npm, release, remote);
+    }
     let fit = release
         .candidates
         .iter()
@@ -247,7 +330,7 @@ pub fn artifact(tool: Tool, release: &Release, remote: &Remote) -> Result<Artifa
         .ok_or_else(|| host_mismatch(tool, release, remote))?;
     let mut artifact = Artifact::new(&fit.url, fit.sha256.as_deref().unwrap_or(""));
     if fit.sha256.is_none() {
-        artifact.sha256 = node::checksum(remote, &fit.url, &artifact.filename)?;
+        artifact.sha256 = sums_file_checksum(tool, remote, &fit.url, &artifact.filename)?;
     }
     Ok(artifact)
 }
@@ -265,8 +348,36 @@ impl Artifact {
             url: url.to_string(),
             filename,
             sha256: sha256.to_ascii_lowercase(),
+            integrity: None,
         }
     }
+}
+
+/// The digest of `filename` from the `SHASUMS256.txt` next to `url` (for indexes that list
+/// no digests).
+fn sums_file_checksum(
+    tool: Tool,
+    remote: &Remote,
+    url: &str,
+    filename: &str,
+) -> Result<String, ProviderError> {
+    let dir = url.rsplit_once('/').map(|(d, _)| d).unwrap_or(url);
+    let sums_url = format!("{dir}/SHASUMS256.txt");
+    let text = remote.immutable(tool, &sums_url)?;
+    find_sum(&text, filename).ok_or(ProviderError::NoChecksum {
+        url: sums_url,
+        filename: filename.to_string(),
+    })
+}
+
+/// `<hex>  <filename>` lines (a `*` before the name marks binary mode in some tools).
+fn find_sum(text: &str, filename: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let (hex, name) = line.trim().split_once(char::is_whitespace)?;
+        let name = name.trim().trim_start_matches('*');
+        (name == filename && hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| hex.to_ascii_lowercase())
+    })
 }
 
 fn host_mismatch(tool: Tool, release: &Release, remote: &Remote) -> ProviderError {
@@ -276,20 +387,16 @@ fn host_mismatch(tool: Tool, release: &Release, remote: &Remote) -> ProviderErro
         .map(|c| format!("{} needs {}", c.label, c.needs.describe()))
         .collect::<Vec<_>>()
         .join("; ");
-    let hint = match (tool, remote.host.libc) {
-        (Tool::Node, Libc::Musl) => format!(
-            "node's musl builds are on unofficial-builds: set ENVM_NODE_MIRROR={}",
-            node::UNOFFICIAL
-        ),
-        (Tool::Node, Libc::Glibc(..)) => format!(
-            "official node 18+ builds need glibc 2.28: use node 16 or older, or glibc-217 builds via ENVM_NODE_MIRROR={}",
-            node::UNOFFICIAL
-        ),
-        _ => format!(
-            "pick an older {tool} version, or a build for {}",
-            remote.host.libc
-        ),
-    };
+    let hint = tool
+        .source()
+        .host_hint
+        .and_then(|hint| hint(&remote.host))
+        .unwrap_or_else(|| {
+            format!(
+                "pick an older {tool} version, or a build for {}",
+                remote.host.libc
+            )
+        });
     ProviderError::HostMismatch(Box::new(HostMismatch {
         tool,
         version: release.version.clone(),
@@ -300,7 +407,7 @@ fn host_mismatch(tool: Tool, release: &Release, remote: &Remote) -> ProviderErro
 }
 
 /// `base` from the environment variable `var`, else `default`; no trailing slash.
-fn mirror(var: &str, default: &str) -> String {
+pub fn mirror(var: &str, default: &str) -> String {
     match std::env::var(var) {
         Ok(v) if !v.trim().is_empty() => v.trim().trim_end_matches('/').to_string(),
         _ => default.to_string(),
@@ -308,17 +415,33 @@ fn mirror(var: &str, default: &str) -> String {
 }
 
 /// Moves a URL found in an index from the upstream base onto the mirror.
-fn rebase(url: &str, upstream: &str, base: &str) -> String {
+pub fn rebase(url: &str, upstream: &str, base: &str) -> String {
     match url.strip_prefix(upstream) {
         Some(rest) if base != upstream => format!("{base}{rest}"),
         _ => url.to_string(),
     }
 }
 
-fn parse_error(tool: Tool, url: &str, reason: impl ToString) -> ProviderError {
+pub fn parse_error(tool: Tool, url: &str, reason: impl ToString) -> ProviderError {
     ProviderError::Parse {
         tool,
         url: url.to_string(),
         reason: reason.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_sums() {
+        let a = "a".repeat(64);
+        let text = format!(
+            "{a}  node-v1.0.0-linux-x64.tar.gz\n{}  other\n",
+            "b".repeat(64)
+        );
+        assert_eq!(find_sum(&text, "node-v1.0.0-linux-x64.tar.gz"), Some(a));
+        assert_eq!(find_sum(&text, "node-v1.0.0-linux-x64.tar.xz"), None);
     }
 }

@@ -1,5 +1,5 @@
 //! python: the python-build-standalone catalog in uv's `download-metadata.json` format. The
-//! default catalog is embedded (`python-downloads.json`); `ENVM_PYTHON_DOWNLOADS_JSON_URL`
+//! default catalog is embedded (`downloads.json`); `ENVM_PYTHON_DOWNLOADS_JSON_URL`
 //! (http(s) URL or file path) replaces it. `ENVM_PYTHON_MIRROR` replaces the GitHub release
 //! prefix of catalog URLs. Only `install_only` builds are used, `install_only_stripped` first;
 //! the default variant unless the spec asks for free-threaded (`3.13t`); gnu before musl.
@@ -8,13 +8,13 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase};
+use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase};
 use crate::tools::Tool;
 use crate::version::Version;
 
 pub const UPSTREAM: &str = "https://github.com/astral-sh/python-build-standalone/releases/download";
 const CATALOG_VAR: &str = "ENVM_PYTHON_DOWNLOADS_JSON_URL";
-const EMBEDDED: &str = include_str!("python-downloads.json");
+const EMBEDDED: &str = include_str!("downloads.json");
 
 #[derive(Deserialize)]
 struct Entry {
@@ -60,12 +60,12 @@ fn catalog_text(remote: &Remote) -> Result<String, ProviderError> {
     std::fs::read_to_string(&path).map_err(|source| ProviderError::Catalog { path, source })
 }
 
-pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
+pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let text = catalog_text(remote)?;
     let catalog: std::collections::BTreeMap<String, Entry> =
         serde_json::from_str(&text).map_err(|e| parse_error(Tool::Python, &catalog_source(), e))?;
     let base = mirror("ENVM_PYTHON_MIRROR", UPSTREAM);
-    let arch = remote.arch_name();
+    let arch = remote.host.arch.as_str();
     // (version, preference) -> candidates; preference orders stripped before install_only.
     let mut by_version: Vec<(Version, Vec<(u8, Candidate)>)> = Vec::new();
     for entry in catalog.into_values() {
