@@ -5,6 +5,7 @@
 //! (the shim, `exec`, shell activation) → [`sandbox`]. [`tools`] describes each tool; [`cli`]
 //! is the `envm …` command line over the stages.
 
+pub mod args;
 pub mod cli;
 pub mod fetch;
 pub mod host;

@@ -57,8 +57,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         return Ok(0);
     }
     if rows.is_empty() {
-        let what = args.tool.as_deref().unwrap_or("no tool");
-        eprintln!("{what} is not pinned here ({})", ctx.cwd.display());
+        match args.tool.as_deref() {
+            Some(tool) => eprintln!("{tool} is not pinned here ({})", ctx.cwd.display()),
+            None => eprintln!("nothing is pinned here ({})", ctx.cwd.display()),
+        }
         eprintln!("hint: pin one with `envm use TOOL@SPEC`, e.g. `envm use node@22`");
         return Ok(0);
     }

@@ -93,7 +93,15 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     }
     match first_error {
         Some(e) => Err(e),
-        None => Ok(0),
+        None => {
+            // Everything pinned here is installed: the project's declared virtualenv too.
+            if args.requests.is_empty() {
+                crate::run::declared_venv::ensure(&ctx.layout, &ctx.cwd)?;
+            }
+            let tools: Vec<Tool> = jobs.iter().map(|(tool, _)| *tool).collect();
+            super::path_hint::print_if_unreachable(&ctx.layout, &tools);
+            Ok(0)
+        }
     }
 }
 
@@ -130,11 +138,7 @@ impl Locked {
     fn load(ctx: &Context, jobs: &[(Tool, Spec)]) -> Result<Locked, Error> {
         let path = lockfile::path_for(&ctx.cwd);
         if !path.is_file() {
-            return Err(LockError::Read {
-                path,
-                source: std::io::ErrorKind::NotFound.into(),
-            }
-            .into());
+            return Err(LockError::NotFound { path }.into());
         }
         let lock = LockFile::read(&path)?;
         let platform = Host::detect().platform_key();

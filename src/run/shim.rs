@@ -11,9 +11,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::cli::error::{self, Error};
 use crate::layout::Layout;
@@ -165,9 +163,14 @@ fn run(name: &OsStr) -> Result<i32, Error> {
     let layout = Layout::from_env()?;
     let cwd = std::env::current_dir().map_err(Error::CurrentDir)?;
     let index = ShimIndex::read(&layout);
-    let tool = index.tool_for(name).ok_or_else(|| ShimError::UnknownShim {
-        name: name_text.to_string(),
+    let tool = crate::link::tool_here(&layout, &index, &cwd, name).ok_or_else(|| {
+        ShimError::UnknownShim {
+            name: name_text.to_string(),
+        }
     })?;
+    if tool == Tool::Python {
+        crate::run::declared_venv::ensure_reported(&layout, &cwd);
+    }
     let target = match locate(&layout, &index, &cwd, tool, name) {
         Err(Error::Shim(ShimError::NotInstalled {
             tool,
@@ -190,7 +193,7 @@ fn run(name: &OsStr) -> Result<i32, Error> {
             target.program.display()
         )
     });
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let args: Vec<OsString> = crate::args::os().into_iter().skip(1).collect();
     let dirs: Vec<PathBuf> = target.bin_dir.iter().cloned().collect();
     let mut env = exec::toolchain_env(&dirs, Some(depth + 1));
     if let Some(venv) = &target.venv {
@@ -214,6 +217,9 @@ fn run(name: &OsStr) -> Result<i32, Error> {
             &args,
             &env,
         )?);
+    }
+    if crate::link::watches_for_new_executables(name) {
+        return crate::run::watched::run_then_refresh(&layout, &target.program, &args, &env);
     }
     // Unsandboxed, the program replaces the shim: its exit status and signals are its own.
     Err(exec::exec_replace(&target.program, target.program.as_os_str(), &args, &env).into())
@@ -376,30 +382,21 @@ pub fn install_missing(tool: Tool, spec: &str, source_desc: &str) -> Result<(), 
             source_desc: source_desc.to_string(),
         });
     }
-    install(tool, spec)
+    install(tool, spec, source_desc)
 }
 
 /// Runs `<this envm> install TOOL@SPEC` as a child: its progress and messages go to stderr,
 /// so the shimmed program's stdout stays clean.
-fn install(tool: Tool, spec: &str) -> Result<(), ShimError> {
+fn install(tool: Tool, spec: &str, source_desc: &str) -> Result<(), ShimError> {
     let request = format!("{tool}@{spec}");
     let spawn_err = |source| ShimError::InstallSpawn {
         request: request.clone(),
         source,
     };
-    eprintln!("envm: {request} is pinned here but not installed; installing it");
-    let exe = std::env::current_exe().map_err(spawn_err)?;
-    let stderr = io::stderr()
-        .as_fd()
-        .try_clone_to_owned()
-        .map_err(spawn_err)?;
-    let status = Command::new(exe)
-        .arg("install")
-        .arg(&request)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(stderr))
-        .status()
-        .map_err(spawn_err)?;
+    eprintln!("envm: {request} (from {source_desc}) is not installed; installing it");
+    let cwd = std::env::current_dir().map_err(spawn_err)?;
+    let args = [OsStr::new("install"), OsStr::new(&request)];
+    let status = exec::run_envm_child(&args, &cwd).map_err(spawn_err)?;
     if status.success() {
         Ok(())
     } else {
