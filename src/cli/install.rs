@@ -47,6 +47,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         None
     };
     if jobs.is_empty() {
+        // `path:` and `system` pins need no install, but a declared virtualenv may.
+        if args.requests.is_empty() && crate::run::declared_venv::ensure(&ctx.layout, &ctx.cwd)? {
+            return Ok(0);
+        }
         println!("nothing is pinned here; name what to install, e.g. `envm install node@22`");
         return Ok(0);
     }
