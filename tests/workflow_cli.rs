@@ -11,13 +11,15 @@ use crate::support::toolchains::{NOARGS, shim, two_projects};
 use crate::support::{Run, TestEnv, write_executable};
 
 /// A fixture package manager: `NAME i -g PKG` / `NAME install PKG` writes an executable `PKG`
-/// beside itself printing `PKG from LABEL`; `kill` kills itself; anything else exits 0.
+/// beside itself printing `PKG from LABEL`; `kill` kills itself; `wait` sleeps; anything else
+/// exits 0.
 fn package_manager(label: &str) -> String {
     format!(
         r#"#!/bin/sh
 bin=$(dirname "$0")
 case "$1" in
   kill) kill -TERM $$ ;;
+  wait) exec sleep 30 ;;
   i|install)
     [ "$2" = -g ] && shift
     printf '#!/bin/sh\necho "%s from {label}"\n' "$2" > "$bin/$2"
@@ -54,6 +56,15 @@ fn npm_and_pip_installs_are_reachable_through_the_shims_at_once() {
     Run::of(shim(&env, "npm", &p.p22, ["other"])).code(0);
     let status = shim(&env, "npm", &p.p22, ["kill"]).status().unwrap();
     assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
+    // SIGTERM sent to the shim alone (a supervisor stopping it) reaches the package manager.
+    let mut running = shim(&env, "npm", &p.p22, ["wait"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    // SAFETY: signals the child this test started.
+    unsafe { libc::kill(running.id() as i32, libc::SIGTERM) };
+    let status = running.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
 
     // Python exports `cowsay` too: each project runs the one its pin selects.
     Run::of(shim(&env, "pip", &py, ["install", "cowsay"])).ok();

@@ -6,6 +6,7 @@
 //! package manager ([`watches_for_new_executables`]), and `envm hook-env` before each prompt,
 //! so the hot path of every other shim stays a single read of the index.
 
+use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
 use super::{INDEX_FILE, LinkError, folder_stamp, installs_stamp};
@@ -13,16 +14,20 @@ use crate::layout::Layout;
 use crate::resolve::installed;
 use crate::tools::Tool;
 
-/// Executables that install other executables into their own toolchain: a shim runs them as a
-/// child and refreshes the shims when they return.
-pub fn watches_for_new_executables(name: &std::ffi::OsStr) -> bool {
+/// Whether running `name` with `args` may install executables into its own toolchain: `npm`,
+/// `pip*` and `corepack` always may; `go` with `install` (it lands in the toolchain when
+/// `GOBIN` points there). A shim runs these as a child and refreshes the shims when they return.
+pub fn watches_for_new_executables(name: &OsStr, args: &[OsString]) -> bool {
     let Some(name) = name.to_str() else {
         return false;
     };
-    matches!(name, "npm" | "corepack" | "go")
-        || name
+    match name {
+        "npm" | "corepack" => true,
+        "go" => args.first().is_some_and(|a| a == "install"),
+        _ => name
             .strip_prefix("pip")
-            .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit() || c == '.'))
+            .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit() || c == '.')),
+    }
 }
 
 /// `(tool, version, stamp)` of every installed toolchain's bin folder.
@@ -37,12 +42,20 @@ pub(super) fn bin_dir_stamps(layout: &Layout) -> Vec<(Tool, String, String)> {
     stamps
 }
 
-/// Whether the index at `shims` misses a change: a tool's installs folder or an install's bin
-/// folder whose stamp is not the one recorded (an index written before stamps were recorded
-/// counts as stale once, then gets them).
+/// The index line saying bin-folder stamps follow (an index without it predates them).
+pub(super) const STAMPS_MARKER: &str = "!stamps";
+
+/// Whether the index misses a change: a tool's installs folder or an install's bin folder
+/// whose stamp is not the one recorded (an index written before stamps were recorded counts
+/// as stale once, then gets them).
 pub fn is_stale(layout: &Layout, index_text: &str) -> bool {
-    let mut saw_bin_stamps = false;
+    if !index_text.lines().any(|line| line == STAMPS_MARKER) {
+        return true;
+    }
     for line in index_text.lines() {
+        if line == STAMPS_MARKER {
+            continue;
+        }
         if let Some(rest) = line.strip_prefix('@') {
             let mut fields = rest.split('\t');
             let (Some(tool), Some(stamp)) = (fields.next(), fields.next()) else {
@@ -55,7 +68,6 @@ pub fn is_stale(layout: &Layout, index_text: &str) -> bool {
                 return true;
             }
         } else if let Some(rest) = line.strip_prefix('!') {
-            saw_bin_stamps = true;
             let mut fields = rest.split('\t');
             let (Some(tool), Some(version), Some(stamp)) =
                 (fields.next(), fields.next(), fields.next())
@@ -71,14 +83,14 @@ pub fn is_stale(layout: &Layout, index_text: &str) -> bool {
             }
         }
     }
-    // Installs exist but no bin stamps were recorded: an older index.
-    !saw_bin_stamps && Tool::ALL.iter().any(|t| layout.tool_installs(*t).is_dir())
+    false
 }
 
 /// Reshims when the index is stale (see [`is_stale`]); returns whether it did.
 pub fn refresh_if_stale(layout: &Layout) -> Result<bool, LinkError> {
     let index = layout.shims_dir().join(INDEX_FILE);
     let text = std::fs::read_to_string(&index).unwrap_or_default();
+    // Nothing installed and no shims yet: nothing to refresh.
     if text.is_empty() && !Path::new(&layout.installs_root()).is_dir() {
         return Ok(false);
     }
@@ -95,11 +107,14 @@ mod tests {
 
     #[test]
     fn package_managers_are_watched() {
-        for name in ["npm", "pip", "pip3", "pip3.12", "corepack", "go"] {
-            assert!(watches_for_new_executables(name.as_ref()), "{name}");
+        let none: [OsString; 0] = [];
+        for name in ["npm", "pip", "pip3", "pip3.12", "corepack"] {
+            assert!(watches_for_new_executables(name.as_ref(), &none), "{name}");
         }
-        for name in ["node", "python3", "npx", "pipx", "gofmt", "pipe"] {
-            assert!(!watches_for_new_executables(name.as_ref()), "{name}");
+        for name in ["node", "python3", "npx", "pipx", "gofmt", "pipe", "go"] {
+            assert!(!watches_for_new_executables(name.as_ref(), &none), "{name}");
         }
+        let install = [OsString::from("install")];
+        assert!(watches_for_new_executables("go".as_ref(), &install));
     }
 }

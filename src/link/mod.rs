@@ -122,6 +122,8 @@ pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError>
             .collect();
         index.push_str(&format!("@{tool}\t{stamp}\t{}\n", versions.join(" ")));
     }
+    index.push_str(fresh::STAMPS_MARKER);
+    index.push('\n');
     for (tool, version, stamp) in bin_stamps {
         index.push_str(&format!("!{tool}\t{version}\t{stamp}\n"));
     }

@@ -218,7 +218,7 @@ fn run(name: &OsStr) -> Result<i32, Error> {
             &env,
         )?);
     }
-    if crate::link::watches_for_new_executables(name) {
+    if crate::link::watches_for_new_executables(name, &args) {
         return crate::run::watched::run_then_refresh(&layout, &target.program, &args, &env);
     }
     // Unsandboxed, the program replaces the shim: its exit status and signals are its own.

@@ -4,13 +4,15 @@
 //! `pip install` just added runs through the shims on the very next command.
 //!
 //! The child is in the shim's process group, so the terminal's Ctrl-C and Ctrl-\ reach it
-//! directly; the shim ignores them while it waits. The child's exit code is returned, and a
-//! child killed by a signal kills the shim with the same signal, so callers see what they would
-//! have seen without envm.
+//! directly; the shim ignores them while it waits. SIGTERM and SIGHUP sent to the shim alone
+//! (a supervisor stopping what it started) are passed on to the child. The child's exit code
+//! is returned, and a child killed by a signal kills the shim with the same signal, so callers
+//! see what they would have seen without envm.
 
 use std::ffi::OsString;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use crate::cli::error::Error;
 use crate::layout::Layout;
@@ -29,11 +31,22 @@ pub fn run_then_refresh(
         .args(args)
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k, v)));
-    // Spawned before the shim ignores anything: the child starts with the usual dispositions.
+    // Spawned before the shim changes any disposition: the child starts with the usual ones.
     let spawned = child.spawn();
-    let ignored = [libc::SIGINT, libc::SIGQUIT].map(|sig| {
-        // SAFETY: installing SIG_IGN is async-signal-safe and affects only this process.
-        (sig, unsafe { libc::signal(sig, libc::SIG_IGN) })
+    if let Ok(child) = &spawned {
+        CHILD.store(i32::try_from(child.id()).unwrap_or(0), Ordering::SeqCst);
+    }
+    let forward_handler = forward as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    let changed = [
+        (libc::SIGINT, libc::SIG_IGN),
+        (libc::SIGQUIT, libc::SIG_IGN),
+        (libc::SIGTERM, forward_handler),
+        (libc::SIGHUP, forward_handler),
+    ]
+    .map(|(sig, handler)| {
+        // SAFETY: the handler only calls the async-signal-safe `kill`; this affects only
+        // this process, and every disposition is restored below.
+        (sig, unsafe { libc::signal(sig, handler) })
     });
     let status = spawned
         .and_then(|mut child| child.wait())
@@ -41,7 +54,7 @@ pub fn run_then_refresh(
             program: program.to_path_buf(),
             source,
         });
-    for (sig, previous) in ignored {
+    for (sig, previous) in changed {
         // SAFETY: restores the disposition saved above.
         unsafe { libc::signal(sig, previous) };
     }
@@ -61,4 +74,16 @@ pub fn run_then_refresh(
         libc::raise(signal);
     }
     Ok(128 + signal)
+}
+
+/// The running child's pid, for [`forward`] (0: none).
+static CHILD: AtomicI32 = AtomicI32::new(0);
+
+/// Passes a signal the shim received on to the child.
+extern "C" fn forward(signal: libc::c_int) {
+    let pid = CHILD.load(Ordering::SeqCst);
+    if pid > 0 {
+        // SAFETY: `kill` is async-signal-safe.
+        unsafe { libc::kill(pid, signal) };
+    }
 }
