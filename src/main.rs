@@ -11,9 +11,11 @@
 
 #![cfg_attr(not(test), no_main)]
 
+/// # Safety
+/// Called by the C runtime only, with `argc` valid entries in `argv`.
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
-pub extern "C" fn main(
+pub unsafe extern "C" fn main(
     argc: std::os::raw::c_int,
     argv: *const *const std::os::raw::c_char,
 ) -> std::os::raw::c_int {
