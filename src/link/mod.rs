@@ -1,6 +1,8 @@
 //! The shims folder: one link to the `envm` binary per executable that any installed toolchain
 //! exports, and the index (`bin → tool`) the shim reads to know which tool a name belongs to
-//! without scanning installs.
+//! without scanning installs. The index also records each install's bin-folder stamp, so the
+//! shims follow `npm i -g` and `pip install` by themselves ([`fresh`]); a name several
+//! toolchains export runs the one pinned where it is typed ([`pick`]).
 //!
 //! Every write is atomic (a uniquely named temporary link or file, then `rename`), so a shim
 //! being executed while `envm reshim` runs — even several reshims at once — always finds either
