@@ -83,6 +83,14 @@ fn npm_and_pip_installs_are_reachable_through_the_shims_at_once() {
         python.join("bin/cowsay").display().to_string()
     );
 
+    // A shim the index does not know yet (linked by hand, or by a reshim still writing the
+    // index) brings the index up to date instead of failing.
+    write_executable(&p.bin22.join("tsc"), "#!/bin/sh\necho tsc\n");
+    std::os::unix::fs::symlink(crate::support::envm_bin(), env.shims_dir().join("tsc")).unwrap();
+    assert_eq!(
+        Run::of(shim(&env, "tsc", &p.p22, NOARGS)).ok().stdout,
+        "tsc\n"
+    );
     // An executable added behind envm's back (npm run from the bin folder in an activated
     // shell) gets its shim at the next prompt's hook.
     write_executable(&p.bin20.join("prettier"), "#!/bin/sh\necho prettier\n");

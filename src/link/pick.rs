@@ -14,7 +14,12 @@ use crate::tools::Tool;
 /// (in `Tool::ALL` order) that is pinned here and whose pinned toolchain has `name`, else the
 /// first exporter (which then runs what the name would run without envm, or explains).
 pub fn tool_here(layout: &Layout, index: &ShimIndex, cwd: &Path, name: &OsStr) -> Option<Tool> {
-    let tools = index.tools_for(name);
+    let mut tools = index.tools_for(name);
+    // A shim the index does not list (it was linked by a newer reshim, or a toolchain changed
+    // since): bring the index up to date once and look again.
+    if tools.is_empty() && matches!(super::refresh_if_stale(layout), Ok(true)) {
+        tools = ShimIndex::read(layout).tools_for(name);
+    }
     if tools.len() < 2 {
         return tools.first().copied();
     }
