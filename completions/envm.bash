@@ -647,7 +647,7 @@ _envm() {
             return 0
             ;;
         envm__subcmd__uninstall)
-            opts="-h -V --help --version"
+            opts="-h -V --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

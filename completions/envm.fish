@@ -61,6 +61,7 @@ complete -c envm -n "__fish_envm_using_subcommand install" -l refresh -d 'Ask up
 complete -c envm -n "__fish_envm_using_subcommand install" -l locked -d 'Install exactly what envm.lock records (version, URL, sha256); fail for anything it lacks'
 complete -c envm -n "__fish_envm_using_subcommand install" -s h -l help -d 'Print help'
 complete -c envm -n "__fish_envm_using_subcommand install" -s V -l version -d 'Print version'
+complete -c envm -n "__fish_envm_using_subcommand uninstall" -l force -d 'Remove it even when the current directory uses it'
 complete -c envm -n "__fish_envm_using_subcommand uninstall" -s h -l help -d 'Print help'
 complete -c envm -n "__fish_envm_using_subcommand uninstall" -s V -l version -d 'Print version'
 complete -c envm -n "__fish_envm_using_subcommand ls-remote" -l json -d 'Print JSON: [{"version","lts","installed"}]'

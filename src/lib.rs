@@ -6,6 +6,7 @@
 //! is the `envm …` command line over the stages. Beneath every stage: [`diag`] (how errors
 //! are shown), [`digest`], [`files`] (atomic writes), [`host`] and [`layout`].
 
+pub mod args;
 pub mod cli;
 pub mod diag;
 pub mod digest;

@@ -5,20 +5,26 @@
 //! `main` is the C entry point (`no_main`): a shim's whole budget is a fraction of a
 //! millisecond, and std's own start-up (stack-guard discovery through `/proc/self/maps`,
 //! signal handlers, stdio checks) is a tenth of a millisecond of it. Nothing here needs it:
-//! arguments and environment come from std as usual, a broken pipe ends the process the
-//! ordinary Unix way, and stdout is flushed before returning.
+//! the arguments are the `argc`/`argv` given here (std's are empty on musl without its
+//! `main`; [`envm::args`] keeps them), the environment comes from libc's `environ`, a broken
+//! pipe ends the process the ordinary Unix way, and stdout is flushed before returning.
 
 #![cfg_attr(not(test), no_main)]
 
+/// # Safety
+/// Called by the C runtime only, with `argc` valid entries in `argv`.
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
-pub extern "C" fn main(
-    _argc: std::os::raw::c_int,
-    _argv: *const *const std::os::raw::c_char,
+pub unsafe extern "C" fn main(
+    argc: std::os::raw::c_int,
+    argv: *const *const std::os::raw::c_char,
 ) -> std::os::raw::c_int {
     use std::io::Write;
     use std::path::Path;
-    let arg0 = std::env::args_os().next().unwrap_or_default();
+    // SAFETY: the C runtime passes `argc` valid entries in `argv`.
+    let args = unsafe { envm::args::from_c(argc, argv) };
+    let arg0 = args.first().cloned().unwrap_or_default();
+    envm::args::set(args);
     let name = Path::new(&arg0).file_name().unwrap_or(arg0.as_os_str());
     let code = if name.is_empty() || name.as_encoded_bytes().starts_with(b"envm") {
         envm::cli::status()

@@ -184,7 +184,12 @@ fn tool_versions_pins_bun_and_the_lock_records_the_integrity() {
     let lock = std::fs::read_to_string(env.work.join("envm.lock")).expect("envm.lock");
     assert!(lock.contains("integrity = \"sha512-"), "{lock}");
     // The lock alone installs it (after the install is gone).
-    Run::of(envm(&env, &registry, &["uninstall", "bun@1.3.2"])).ok();
+    Run::of(envm(
+        &env,
+        &registry,
+        &["uninstall", "--force", "bun@1.3.2"],
+    ))
+    .ok();
     Run::of(envm(&env, &registry, &["install", "--locked"])).ok();
     assert!(env.data().join("installs/bun/1.3.2").is_dir());
 }

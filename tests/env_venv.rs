@@ -89,17 +89,27 @@ fn python_shims_and_activation_use_the_project_venv() {
         "envm.toml",
         "[tools]\npython = \"3.11\"\n\n[python]\nvenv = \".venv\"\n",
     );
-    let python = |args: &[&str]| {
+    let python_with = |args: &[&str], auto: &str| {
         let mut cmd = crate::support::toolchains::shim(&env, "python3", &env.work, args);
-        cmd.env_remove("VIRTUAL_ENV");
-        Run::of(cmd).ok().stdout
+        cmd.env_remove("VIRTUAL_ENV").env("ENVM_AUTO_INSTALL", auto);
+        Run::of(cmd).ok()
     };
+    let python = |args: &[&str]| python_with(args, "1").stdout;
     let prefix = "import sys, os; print(sys.prefix, os.environ.get('VIRTUAL_ENV'))";
-    // No venv yet: the interpreter itself.
-    let before = python(&["-c", prefix]);
+    // No venv yet, and nothing may be created: the interpreter itself.
+    let before = python_with(&["-c", prefix], "0").stdout;
     assert!(before.ends_with(" None\n"), "{before}");
-    Run::of(env.envm(["venv"])).ok();
     let venv = env.work.join(".venv");
+    assert!(!venv.exists());
+    // First use creates the declared venv (as `envm venv` would), then runs in it.
+    let first = python_with(&["-c", prefix], "1");
+    assert_eq!(first.stdout, format!("{0} {0}\n", venv.display()));
+    assert!(
+        first.stderr.contains("creating the virtualenv"),
+        "{}",
+        first.stderr
+    );
+    Run::of(env.envm(["venv"])).ok();
     assert_eq!(
         python(&["-c", prefix]),
         format!("{0} {0}\n", venv.display())

@@ -400,7 +400,9 @@ fn uninstall_and_prune_remove_what_no_pin_uses() {
     assert_eq!(install_entries(&env, "node"), ["20.18.1"]);
     assert!(install_entries(&env, "go").is_empty());
     assert_eq!(install_entries(&env, "zig"), ["0.13.0"]);
-    let run = Run::of(envm(&env, &dist, &["uninstall", "zig@0.13.0"])).ok();
+    // The global pin makes it the version used here: removing it takes --force.
+    Run::of(envm(&env, &dist, &["uninstall", "zig@0.13.0"])).code(1);
+    let run = Run::of(envm(&env, &dist, &["uninstall", "--force", "zig@0.13.0"])).ok();
     assert!(run.stdout.contains("removed zig 0.13.0"), "{}", run.stdout);
     let run = Run::of(envm(&env, &dist, &["uninstall", "zig@0.13.0"])).code(1);
     assert!(

@@ -24,3 +24,5 @@ mod shim_passthrough;
 mod shims;
 mod trust_gate;
 mod verify_signatures;
+mod workflow_cli;
+mod workflow_shells;

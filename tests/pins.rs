@@ -87,7 +87,11 @@ fn nothing_pinned() {
     let rows = current_json(&env, &env.work);
     assert_eq!(rows, serde_json::json!([]));
     let run = Run::of(env.envm(["current"])).ok();
-    assert!(run.stderr.contains("not pinned here"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("nothing is pinned here ("),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

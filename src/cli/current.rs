@@ -59,8 +59,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         return Ok(0);
     }
     if rows.is_empty() {
-        let what = args.tool.map_or("no tool", Tool::name);
-        eprintln!("{what} is not pinned here ({})", ctx.cwd.display());
+        match args.tool {
+            Some(tool) => eprintln!("{tool} is not pinned here ({})", ctx.cwd.display()),
+            None => eprintln!("nothing is pinned here ({})", ctx.cwd.display()),
+        }
         eprintln!(
             "hint: pin one with `envm use TOOL@SPEC`, e.g. `envm use {}`",
             Tool::EXAMPLE.example_request()

@@ -1,4 +1,4 @@
-//! `envm exec [TOOL@SPEC...] [--sandbox[=POLICY]] [sandbox flags] -- CMD [ARGS]`: run CMD
+//! `envm exec [TOOL@SPEC...] [--sandbox[=POLICY]] [sandbox flags] [--] CMD [ARGS]`: run CMD
 //! with the named toolchains (and those pinned here for other tools) first on PATH. Unsandboxed,
 //! envm replaces itself with CMD, so its exit code and signals are CMD's own; sandboxed (asked
 //! for, or a `[sandbox]` table in the project's envm.toml), envm runs CMD in the sandbox and
@@ -21,12 +21,53 @@ use crate::version::spec::ToolRequest;
 pub struct Args {
     #[command(flatten)]
     pub sandbox: SandboxFlags,
-    /// Toolchains to put first on PATH (`node@22`, `python@3.12`); tools not named here use
-    /// what is pinned for the current directory
-    pub requests: Vec<String>,
-    /// The command to run and its arguments, after `--`
-    #[arg(last = true, required = true, value_name = "CMD")]
-    pub command: Vec<OsString>,
+    /// Toolchains to put first on PATH (`node@22`, `python@3.12`; tools not named use what is
+    /// pinned here), then the command and its arguments. The first word that is not
+    /// `TOOL@SPEC` starts the command; `--` before it is optional
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "[TOOL@SPEC]... CMD"
+    )]
+    pub words: Vec<OsString>,
+}
+
+impl Args {
+    /// The `TOOL@SPEC` requests and the command line. Before a `--`, bare tool names count as
+    /// requests too (`envm exec python -- cmd`); without one, the first word that is not
+    /// `TOOL@…` starts the command (`envm exec node@20 node -v`).
+    pub fn split(&self) -> (Vec<String>, &[OsString]) {
+        let names_tool = |word: &OsString, with_spec: bool| {
+            word.to_str().is_some_and(|text| {
+                let (name, spec) = match text.split_once('@') {
+                    Some((name, _)) => (name, true),
+                    None => (text, false),
+                };
+                (spec || !with_spec) && crate::tools::Tool::from_name(name).is_some()
+            })
+        };
+        let text = |words: &[OsString]| -> Vec<String> {
+            words
+                .iter()
+                .map(|w| w.to_string_lossy().into_owned())
+                .collect()
+        };
+        let lead = self
+            .words
+            .iter()
+            .take_while(|w| names_tool(w, false))
+            .count();
+        if self.words.get(lead).is_some_and(|w| w == "--") {
+            return (text(&self.words[..lead]), &self.words[lead + 1..]);
+        }
+        let requests = self
+            .words
+            .iter()
+            .take_while(|w| names_tool(w, true))
+            .count();
+        (text(&self.words[..requests]), &self.words[requests..])
+    }
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
@@ -36,17 +77,24 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         None => None,
     };
     let sandbox = sandbox::decide(Some(&args.sandbox), project, &ctx.layout, &ctx.cwd)?;
-    let dirs = toolchain_dirs(ctx, &args.requests)?;
+    let (requests, command) = args.split();
+    let dirs = toolchain_dirs(ctx, &requests)?;
     let mut env = exec::toolchain_env(&dirs, None);
     if let Some(file) = project::nearest_project_file(&ctx.cwd)
         && let Some(vars) = project_env::load(&ctx.layout, &file)?
     {
         project_env::apply(&mut env, &vars);
     }
-    let (name, rest) = args
-        .command
-        .split_first()
-        .ok_or_else(|| Error::msg("no command given", Some("write it after `--`".into())))?;
+    let (name, rest) = command.split_first().ok_or_else(|| {
+        Error::msg(
+            "no command given",
+            Some(format!(
+                "name it after the toolchains, e.g. `envm exec {} {} -v`",
+                crate::tools::Tool::EXAMPLE.example_request(),
+                crate::tools::Tool::EXAMPLE.name()
+            )),
+        )
+    })?;
     if let Some(settings) = sandbox {
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let project_dir = sandbox::project_dir(&ctx.cwd, home.as_deref());
@@ -82,7 +130,7 @@ fn toolchain_dirs(ctx: &Context, requests: &[String]) -> Result<Vec<PathBuf>, Er
             Some(spec) => Pin {
                 tool: request.tool,
                 specs: vec![spec],
-                source: PinSource::Env("the command line"),
+                source: PinSource::Env("the `envm exec` command line"),
             },
             None => project::find(request.tool, &ctx.cwd, &ctx.layout)?
                 .ok_or_else(|| Error::MissingVersion(text.clone()))?,

@@ -17,7 +17,7 @@ pub struct Args {
 
 /// The arguments when argv is exactly `envm hook-env SHELL` with a known shell.
 pub fn fast_args() -> Option<Args> {
-    let mut argv = std::env::args_os().skip(1);
+    let mut argv = crate::args::os().into_iter().skip(1);
     let (command, shell) = (argv.next()?, argv.next()?);
     if command != "hook-env" || argv.next().is_some() {
         return None;
@@ -27,6 +27,9 @@ pub fn fast_args() -> Option<Args> {
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
+    // What `npm i -g` or `pip install` added since the last prompt gets its shim (one stat
+    // per install when nothing changed). A failure here must not break the prompt.
+    let _ = crate::link::refresh_if_stale(&ctx.layout);
     let path = std::env::var_os("PATH").unwrap_or_default();
     let state = std::env::var_os(STATE_VAR);
     let saved = std::env::var_os(SAVED_VAR);
@@ -37,6 +40,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         &path,
         state.as_deref(),
         saved.as_deref(),
+        std::env::var_os("VIRTUAL_ENV").as_deref(),
     );
     // A closed stdout (the prompt went away) is not worth an error.
     let _ = std::io::stdout().write_all(out.as_bytes());

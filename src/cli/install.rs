@@ -47,6 +47,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         None
     };
     if jobs.is_empty() {
+        // `path:` and `system` pins need no install, but a declared overlay (virtualenv) may.
+        if args.requests.is_empty() && crate::tools::ensure_overlays(&ctx.layout, &ctx.cwd)? {
+            return Ok(0);
+        }
         println!(
             "nothing is pinned here; name what to install, e.g. `envm install {}`",
             Tool::EXAMPLE.example_request()
@@ -97,7 +101,15 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     }
     match first_error {
         Some(e) => Err(e),
-        None => super::github::export_after_install(ctx).map(|()| 0),
+        None => {
+            // Everything pinned here is installed: the project's declared overlays too.
+            if args.requests.is_empty() {
+                crate::tools::ensure_overlays(&ctx.layout, &ctx.cwd)?;
+            }
+            let tools: Vec<Tool> = jobs.iter().map(|(tool, _)| *tool).collect();
+            super::path_hint::print_if_unreachable(&ctx.layout, &tools);
+            super::github::export_after_install(ctx).map(|()| 0)
+        }
     }
 }
 
@@ -134,11 +146,7 @@ impl Locked {
     fn load(ctx: &Context, jobs: &[(Tool, Spec)]) -> Result<Locked, Error> {
         let path = lockfile::path_for(&ctx.cwd);
         if !path.is_file() {
-            return Err(LockError::Read {
-                path,
-                source: std::io::ErrorKind::NotFound.into(),
-            }
-            .into());
+            return Err(LockError::NotFound { path }.into());
         }
         let lock = LockFile::read(&path)?;
         let platform = Host::detect().platform_key();

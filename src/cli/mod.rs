@@ -14,6 +14,7 @@ mod install;
 mod lock;
 mod ls;
 mod ls_remote;
+mod path_hint;
 mod prune;
 mod reshim;
 mod trust;
@@ -111,7 +112,7 @@ pub fn status() -> u8 {
             .unwrap_or_else(|err| crate::diag::report(&err));
         return code.clamp(0, 255) as u8;
     }
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(crate::args::os());
     let code = match run(cli) {
         Ok(code) => code,
         Err(err) => crate::diag::report(&err),

@@ -6,11 +6,11 @@ use super::Context;
 use crate::cli::error::Error;
 use crate::fetch::install::{self, InstallOptions};
 use crate::project::{self, write::write_pin};
-use crate::version::spec::{SpecKind, ToolRequest};
+use crate::version::spec::{Spec, SpecKind, ToolRequest};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// What to use, e.g. `node@22`, `python@3.12`
+    /// What to use, e.g. `node@22`, `python@3.12` (`node` alone: the latest release)
     #[arg(required = true)]
     pub requests: Vec<String>,
     /// Pin in the global config instead of the project
@@ -30,9 +30,11 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         .iter()
         .map(|text| {
             let req = ToolRequest::parse(text)?;
-            let spec = req
-                .spec
-                .ok_or_else(|| Error::MissingVersion(req.tool.name().into()))?;
+            // No version means the newest release, as in mise.
+            let spec = match req.spec {
+                Some(spec) => spec,
+                None => Spec::parse(req.tool, "latest")?,
+            };
             Ok((req.tool, spec))
         })
         .collect::<Result<Vec<_>, Error>>()?;
@@ -46,6 +48,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         refresh: args.refresh,
         remote_first: true,
     };
+    let tools: Vec<_> = requests.iter().map(|(tool, _)| *tool).collect();
     for (tool, spec) in requests {
         let pinned = match spec.kind() {
             SpecKind::System | SpecKind::Path(_) => spec.to_string(),
@@ -77,5 +80,6 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             None => println!("{tool} = \"{pinned}\" pinned in {}", file.display()),
         }
     }
+    super::path_hint::print_if_unreachable(&ctx.layout, &tools);
     Ok(0)
 }

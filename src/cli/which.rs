@@ -15,10 +15,11 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let index = ShimIndex::read(&ctx.layout);
-    let tool = index
-        .tool_for(&args.bin)
-        .ok_or_else(|| ShimError::UnknownShim {
-            name: args.bin.to_string_lossy().into_owned(),
+    let tool =
+        crate::link::tool_here(&ctx.layout, &index, &ctx.cwd, &args.bin).ok_or_else(|| {
+            ShimError::UnknownShim {
+                name: args.bin.to_string_lossy().into_owned(),
+            }
         })?;
     let target = shim::locate(&ctx.layout, &index, &ctx.cwd, tool, &args.bin)?;
     println!("{}", target.program.display());

@@ -52,6 +52,8 @@ pub struct LockedArtifact {
 /// `envm.lock` could not be read, written, or does not cover what is asked.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
+    #[error("there is no lock file at {}", path.display())]
+    NotFound { path: PathBuf },
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -78,7 +80,7 @@ pub enum LockError {
 impl Diagnostic for LockError {
     fn hint(&self) -> Option<String> {
         match self {
-            LockError::Missing { .. } | LockError::Read { .. } => {
+            LockError::Missing { .. } | LockError::Read { .. } | LockError::NotFound { .. } => {
                 Some("run `envm lock` (on this platform) and commit envm.lock".into())
             }
             LockError::Parse { .. } => Some("regenerate it with `envm lock`".into()),

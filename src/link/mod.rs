@@ -1,6 +1,8 @@
 //! The shims folder: one link to the `envm` binary per executable that any installed toolchain
 //! exports, and the index (`bin → tool`) the shim reads to know which tool a name belongs to
-//! without scanning installs.
+//! without scanning installs. The index also records each install's bin-folder stamp, so the
+//! shims follow `npm i -g` and `pip install` by themselves ([`fresh`]); a name several
+//! toolchains export runs the one pinned where it is typed ([`pick`]).
 //!
 //! Every write is atomic (a uniquely named temporary link or file, then `rename`), so a shim
 //! being executed while `envm reshim` runs — even several reshims at once — always finds either
@@ -20,10 +22,19 @@ use crate::resolve::installed::{self, Receipt};
 use crate::tools::Tool;
 use crate::version::Version;
 
+mod fresh;
+mod pick;
+
+pub use fresh::{refresh_if_stale, watches_for_new_executables};
+pub use pick::tool_here;
+
 /// Name of the index inside the shims folder (hidden, never a shim itself). One line per shim,
-/// `BIN\tTOOL`, then one line per tool, `@TOOL\tSTAMP\tVERSION VERSION…`: the installed
-/// versions, valid while the `installs/TOOL` folder still has that modification stamp (an
-/// install or uninstall changes it), so a shim need not list and parse every install.
+/// `BIN\tTOOL[,TOOL…]` (every tool exporting it, in `Tool::ALL` order), then one line per
+/// tool, `@TOOL\tSTAMP\tVERSION VERSION…`: the installed versions, valid while the
+/// `installs/TOOL` folder still has that modification stamp (an install or uninstall changes
+/// it), so a shim need not list and parse every install; then one line per install,
+/// `!TOOL\tVERSION\tSTAMP`, its bin folder's stamp when the shims were built (`npm i -g`,
+/// `pip install` change it: see [`fresh`]).
 pub const INDEX_FILE: &str = ".envm-index";
 
 /// A shim folder operation that failed, naming the path.
@@ -99,6 +110,7 @@ pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError>
         .copied()
         .map(|tool| (tool, installs_stamp(layout, tool)))
         .collect();
+    let bin_stamps = fresh::bin_dir_stamps(layout);
     let wanted = exported_bins(layout);
     let mut report = ReshimReport::default();
     for name in wanted.keys() {
@@ -115,11 +127,9 @@ pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError>
         report.written += 1;
     }
     let mut index = String::new();
-    for (name, tool) in &wanted {
-        index.push_str(name);
-        index.push('\t');
-        index.push_str(tool.name());
-        index.push('\n');
+    for (name, tools) in &wanted {
+        let tools: Vec<&str> = tools.iter().map(|t| t.name()).collect();
+        index.push_str(&format!("{name}\t{}\n", tools.join(",")));
     }
     for (tool, stamp) in stamps {
         let versions: Vec<String> = installed::versions(layout, tool)
@@ -127,6 +137,11 @@ pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError>
             .map(|v| v.to_string())
             .collect();
         index.push_str(&format!("@{tool}\t{stamp}\t{}\n", versions.join(" ")));
+    }
+    index.push_str(fresh::STAMPS_MARKER);
+    index.push('\n');
+    for (tool, version, stamp) in bin_stamps {
+        index.push_str(&format!("!{tool}\t{version}\t{stamp}\n"));
     }
     write_atomically(&shims.join(INDEX_FILE), index.as_bytes()).map_err(|e| LinkError::Io {
         action: "write",
@@ -151,9 +166,9 @@ pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError>
     Ok(report)
 }
 
-/// Every executable name installed toolchains export, with the tool exporting it. When two
-/// tools export the same name, the first in `Tool::ALL` order keeps it.
-pub fn exported_bins(layout: &Layout) -> BTreeMap<String, Tool> {
+/// Every executable name installed toolchains export, with the tools exporting it in
+/// `Tool::ALL` order (a shim picks the one pinned where it runs).
+pub fn exported_bins(layout: &Layout) -> BTreeMap<String, Vec<Tool>> {
     let mut bins = BTreeMap::new();
     for &tool in Tool::ALL {
         for version in installed::versions(layout, tool) {
@@ -165,7 +180,10 @@ pub fn exported_bins(layout: &Layout) -> BTreeMap<String, Tool> {
                 .chain(executables_in(&tool.bin_dir(&dir)))
             {
                 if is_shim_name(&name) {
-                    bins.entry(name).or_insert(tool);
+                    let tools: &mut Vec<Tool> = bins.entry(name).or_default();
+                    if !tools.contains(&tool) {
+                        tools.push(tool);
+                    }
                 }
             }
         }
@@ -190,18 +208,25 @@ fn executables_in(dir: &Path) -> Vec<String> {
     };
     entries
         .flatten()
-        .filter(|e| {
-            std::fs::metadata(e.path())
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
+        .filter(|e| is_executable_file(&e.path()))
         .filter_map(|e| e.file_name().into_string().ok())
         .collect()
 }
 
+/// Whether `path` is (or links to) a file with an execute bit.
+fn is_executable_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
 /// `installs/TOOL`'s modification time as `SECONDS.NANOSECONDS`, `-` when it is missing.
 fn installs_stamp(layout: &Layout, tool: Tool) -> String {
+    folder_stamp(&layout.tool_installs(tool))
+}
+
+/// A folder's modification time as `SECONDS.NANOSECONDS`, `-` when it is missing.
+fn folder_stamp(dir: &Path) -> String {
     use std::os::unix::fs::MetadataExt;
-    match std::fs::metadata(layout.tool_installs(tool)) {
+    match std::fs::metadata(dir) {
         Ok(m) => format!("{}.{}", m.mtime(), m.mtime_nsec()),
         Err(_) => "-".into(),
     }
@@ -218,17 +243,28 @@ impl ShimIndex {
         ShimIndex { text }
     }
 
-    /// The tool providing the shim called `name`: from the index, else from the names each
-    /// tool is known to export (a shims folder written by an older envm).
+    /// The tool providing the shim called `name` (the first, when several export it): from
+    /// the index, else from the names each tool is known to export (a shims folder written by
+    /// an older envm).
     pub fn tool_for(&self, name: &OsStr) -> Option<Tool> {
-        let name = name.to_str()?;
-        self.text
+        self.tools_for(name).first().copied()
+    }
+
+    /// Every tool exporting `name`, in `Tool::ALL` order ([`Self::tool_for`]'s sources).
+    pub fn tools_for(&self, name: &OsStr) -> Vec<Tool> {
+        let Some(name) = name.to_str() else {
+            return Vec::new();
+        };
+        let listed = self
+            .text
             .lines()
             .find_map(|line| match line.split_once('\t') {
-                Some((bin, tool)) if bin == name => Tool::from_name(tool),
+                Some((bin, tools)) if bin == name => {
+                    Some(tools.split(',').filter_map(Tool::from_name).collect())
+                }
                 _ => None,
-            })
-            .or_else(|| Tool::by_known_bin(name))
+            });
+        listed.unwrap_or_else(|| Tool::by_known_bin(name).into_iter().collect())
     }
 
     /// `tool`'s installed versions, oldest first: from the index while its stamp is current,

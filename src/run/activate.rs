@@ -23,6 +23,7 @@ use crate::project::{self, PROJECT_FILES};
 use crate::resolve::{self, Resolution};
 use crate::run::exec;
 use crate::run::shim::ShimError;
+use crate::run::user_venv;
 use crate::tools::Tool;
 
 /// The exported variable holding the hook's cache key and the folders it added to PATH.
@@ -156,35 +157,55 @@ pub fn hook_env(
     path: &OsStr,
     state: Option<&OsStr>,
     saved: Option<&OsStr>,
+    virtual_env: Option<&OsStr>,
 ) -> String {
     let previous = state.and_then(State::parse);
     let key = cache_key(layout, cwd);
+    let previous_dirs = previous.as_ref().map_or(&[][..], |p| &p.dirs[..]);
+    let user_venv = user_venv::activated_bin(virtual_env, path, previous_dirs);
     if let Some(prev) = &previous
         && prev.key == key
-        && path_starts_with(path, &prev.dirs)
+        && path_starts_with(path, &user_venv::lead(user_venv.as_deref(), &prev.dirs))
     {
         return String::new();
     }
     let dirs = active_bin_dirs(layout, cwd);
     let mut kept: Vec<&OsStr> = exec::split_path(path).collect();
-    if let Some(prev) = &previous {
-        kept.retain(|entry| !prev.dirs.iter().any(|d| d.as_os_str() == *entry));
-    }
+    kept.retain(|entry| !previous_dirs.iter().any(|d| d.as_os_str() == *entry));
     let rest = join_path(&kept.into_iter().map(PathBuf::from).collect::<Vec<_>>());
-    let new_path = exec::prepend_path(&dirs, &rest);
+    let new_path = exec::prepend_path(&user_venv::lead(user_venv.as_deref(), &dirs), &rest);
+    let project_venv = match user_venv {
+        Some(_) => None,
+        None => user_venv::declared_venv_of(&dirs),
+    };
     let new_state = State { key, dirs };
     let mut out = String::new();
     if new_path != path {
         out.push_str(&shell.export("PATH", &new_path));
     }
-    out.push_str(&project_vars(shell, layout, cwd, saved));
+    let user_venv_active = user_venv.is_some();
+    out.push_str(&project_vars(
+        shell,
+        layout,
+        cwd,
+        saved,
+        project_venv,
+        user_venv_active,
+    ));
     out.push_str(&shell.export(STATE_VAR, &new_state.render()));
     out
 }
 
 /// Statements that undo the previous project's `[env]` and apply this one's (trusted only),
 /// and keep [`SAVED_VAR`] up to date.
-fn project_vars(shell: Shell, layout: &Layout, cwd: &Path, saved: Option<&OsStr>) -> String {
+fn project_vars(
+    shell: Shell,
+    layout: &Layout,
+    cwd: &Path,
+    saved: Option<&OsStr>,
+    project_venv: Option<PathBuf>,
+    user_venv_active: bool,
+) -> String {
     type Saved = std::collections::BTreeMap<String, Option<String>>;
     let previous: Saved = saved
         .and_then(OsStr::to_str)
@@ -194,7 +215,7 @@ fn project_vars(shell: Shell, layout: &Layout, cwd: &Path, saved: Option<&OsStr>
         Some(value) => value.clone(),
         None => std::env::var(name).ok(),
     };
-    let vars = match project::nearest_project_file(cwd) {
+    let mut vars = match project::nearest_project_file(cwd) {
         Some(file) => match crate::project::env::load_with(layout, &file, original) {
             Ok(vars) => vars.map(|v| v.vars).unwrap_or_default(),
             Err(err) => {
@@ -204,9 +225,17 @@ fn project_vars(shell: Shell, layout: &Layout, cwd: &Path, saved: Option<&OsStr>
         },
         None => Vec::new(),
     };
+    if let Some(venv) = project_venv {
+        vars.retain(|(name, _)| name != user_venv::VAR);
+        vars.push((user_venv::VAR.into(), venv.to_string_lossy().into_owned()));
+    }
     let mut out = String::new();
     for (name, value) in &previous {
         if vars.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        // A virtualenv the user activated since owns VIRTUAL_ENV now.
+        if name == user_venv::VAR && user_venv_active {
             continue;
         }
         match value {
@@ -273,6 +302,9 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
                 if let Some(overlay) = &pin.tool.def().overlay
                     && let Some(file) = &project_file
                 {
+                    if let Err(err) = (overlay.ensure)(layout, cwd) {
+                        report(&err);
+                    }
                     match (overlay.existing)(layout, file) {
                         Ok(Some(root)) => dirs.push(root.join(overlay.bin_dir)),
                         Ok(None) => {}
@@ -397,6 +429,7 @@ mod tests {
             root.path(),
             OsStr::new("/old/bin:/usr/bin:/bin"),
             Some(&prev),
+            None,
             None,
         );
         assert!(out.contains("export PATH='/usr/bin:/bin';"), "{out}");

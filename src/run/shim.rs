@@ -11,9 +11,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::diag;
 use crate::diag::Diagnostic;
@@ -190,9 +188,18 @@ fn run(name: &OsStr) -> Result<i32, ShimError> {
     let layout = Layout::from_env()?;
     let cwd = std::env::current_dir().map_err(ShimError::CurrentDir)?;
     let index = ShimIndex::read(&layout);
-    let tool = index.tool_for(name).ok_or_else(|| ShimError::UnknownShim {
-        name: name_text.to_string(),
+    let tool = crate::link::tool_here(&layout, &index, &cwd, name).ok_or_else(|| {
+        ShimError::UnknownShim {
+            name: name_text.to_string(),
+        }
     })?;
+    // A declared overlay (a project virtualenv) is created on its first use; a failure is
+    // reported and the toolchain's own program still runs.
+    if let Some(overlay) = &tool.def().overlay
+        && let Err(err) = (overlay.ensure)(&layout, &cwd)
+    {
+        diag::report(&err);
+    }
     let target = match locate(&layout, &index, &cwd, tool, name) {
         Err(ShimError::NotInstalled {
             tool,
@@ -215,7 +222,7 @@ fn run(name: &OsStr) -> Result<i32, ShimError> {
             target.program.display()
         )
     });
-    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let args: Vec<OsString> = crate::args::os().into_iter().skip(1).collect();
     let dirs: Vec<PathBuf> = target.bin_dir.iter().cloned().collect();
     let mut env = exec::toolchain_env(&dirs, Some(depth + 1));
     if let Some((var, root)) = &target.overlay {
@@ -236,6 +243,14 @@ fn run(name: &OsStr) -> Result<i32, ShimError> {
             &layout,
             &project_dir,
             program,
+            &args,
+            &env,
+        )?);
+    }
+    if crate::link::watches_for_new_executables(tool, name, &args) {
+        return Ok(crate::run::watched::run_then_refresh(
+            &layout,
+            &target.program,
             &args,
             &env,
         )?);
@@ -399,30 +414,21 @@ pub fn install_missing(tool: Tool, spec: &str, source_desc: &str) -> Result<(), 
             source_desc: source_desc.to_string(),
         });
     }
-    install(tool, spec)
+    install(tool, spec, source_desc)
 }
 
 /// Runs `<this envm> install TOOL@SPEC` as a child: its progress and messages go to stderr,
 /// so the shimmed program's stdout stays clean.
-fn install(tool: Tool, spec: &str) -> Result<(), ShimError> {
+fn install(tool: Tool, spec: &str, source_desc: &str) -> Result<(), ShimError> {
     let request = format!("{tool}@{spec}");
     let spawn_err = |source| ShimError::InstallSpawn {
         request: request.clone(),
         source,
     };
-    eprintln!("envm: {request} is pinned here but not installed; installing it");
-    let exe = std::env::current_exe().map_err(spawn_err)?;
-    let stderr = io::stderr()
-        .as_fd()
-        .try_clone_to_owned()
-        .map_err(spawn_err)?;
-    let status = Command::new(exe)
-        .arg("install")
-        .arg(&request)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(stderr))
-        .status()
-        .map_err(spawn_err)?;
+    eprintln!("envm: {request} (from {source_desc}) is not installed; installing it");
+    let cwd = std::env::current_dir().map_err(spawn_err)?;
+    let args = [OsStr::new("install"), OsStr::new(&request)];
+    let status = exec::run_envm_child(&args, &cwd).map_err(spawn_err)?;
     if status.success() {
         Ok(())
     } else {

@@ -67,6 +67,12 @@ pub fn write_maps(maps: &IdMaps) -> Result<(), StepError> {
     Ok(())
 }
 
+// An ioctl request is a `c_ulong` for glibc and a `c_int` for musl.
+#[allow(clippy::unnecessary_cast)]
+const GET_INTERFACE_FLAGS: libc::Ioctl = libc::SIOCGIFFLAGS as libc::Ioctl;
+#[allow(clippy::unnecessary_cast)]
+const SET_INTERFACE_FLAGS: libc::Ioctl = libc::SIOCSIFFLAGS as libc::Ioctl;
+
 /// Brings `lo` up in the new network namespace (it starts down), so loopback works inside.
 pub fn loopback_up() -> Result<(), i32> {
     // SAFETY: a socket and two ioctls on a zeroed, correctly sized ifreq.
@@ -78,10 +84,10 @@ pub fn loopback_up() -> Result<(), i32> {
         let mut ifr: libc::ifreq = std::mem::zeroed();
         ifr.ifr_name[0] = b'l' as libc::c_char;
         ifr.ifr_name[1] = b'o' as libc::c_char;
-        let mut rc = libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut ifr);
+        let mut rc = libc::ioctl(fd, GET_INTERFACE_FLAGS, &mut ifr);
         if rc == 0 {
             ifr.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
-            rc = libc::ioctl(fd, libc::SIOCSIFFLAGS, &ifr);
+            rc = libc::ioctl(fd, SET_INTERFACE_FLAGS, &ifr);
         }
         let err = *libc::__errno_location();
         libc::close(fd);

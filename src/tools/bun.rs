@@ -28,6 +28,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         folder: "bun",
     }],
     overlay: None,
+    adds_executables: super::adds_nothing,
 };
 
 pub(super) static SOURCE: ToolSource = ToolSource {

@@ -27,6 +27,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         folder: "deno",
     }],
     overlay: None,
+    adds_executables: super::adds_nothing,
 };
 
 pub(super) static SOURCE: ToolSource = ToolSource {

@@ -43,6 +43,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         },
     ],
     overlay: None,
+    adds_executables: go_install,
 };
 
 pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases);
@@ -113,4 +114,9 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
             })
         })
         .collect())
+}
+
+/// `go install` lands in the toolchain when `GOBIN` points into it.
+fn go_install(name: &str, args: &[std::ffi::OsString]) -> bool {
+    name == "go" && args.first().is_some_and(|a| a == "install")
 }

@@ -6,6 +6,7 @@
 //! `Tool` stays a 1-byte `Copy` enum; `def()` is one `match` returning a `static`, so the
 //! shim's use of the registry costs no allocation and no start-up work.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,15 @@ pub struct ToolDef {
     pub caches: &'static [Cache],
     /// A per-project install that runs before the toolchain's own bin folder (a virtualenv).
     pub overlay: Option<Overlay>,
+    /// Whether running the program `name` with `args` may add executables to the toolchain's
+    /// own bin folder (a package manager's global install): the shim then runs it as a child
+    /// and refreshes the shims when it returns.
+    pub adds_executables: fn(name: &str, args: &[OsString]) -> bool,
+}
+
+/// [`ToolDef::adds_executables`] for a tool none of whose programs install into it.
+pub fn adds_nothing(_name: &str, _args: &[OsString]) -> bool {
+    false
 }
 
 /// A project's own install layered over the toolchain, configured in its envm.toml.
@@ -44,10 +54,25 @@ pub struct Overlay {
     /// What trusting `file` would allow through the overlay (one line), if anything: an
     /// overlay envm did not create.
     pub foreign: fn(&Layout, &ProjectFile) -> Result<Option<String>, OverlayError>,
+    /// Creates the overlay the project here declares when it is missing and the tool is
+    /// pinned (its first use); whether it did.
+    pub ensure: fn(&Layout, &Path) -> Result<bool, OverlayError>,
     /// Its executables, relative to the root.
     pub bin_dir: &'static str,
     /// The variable a program run from it gets, naming the root.
     pub env_var: &'static str,
+}
+
+/// Creates every overlay the project at `cwd` declares and lacks (see [`Overlay::ensure`]);
+/// whether any was created. `ENVM_AUTO_INSTALL=0` turns this off, as it does installs.
+pub fn ensure_overlays(layout: &Layout, cwd: &Path) -> Result<bool, OverlayError> {
+    let mut created = false;
+    for tool in Tool::ALL {
+        if let Some(overlay) = &tool.def().overlay {
+            created |= (overlay.ensure)(layout, cwd)?;
+        }
+    }
+    Ok(created)
 }
 
 /// An overlay that is configured wrongly or may not be used.

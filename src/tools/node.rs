@@ -60,6 +60,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         },
     ],
     overlay: None,
+    adds_executables: package_manager_runs,
 };
 
 pub(super) static SOURCE: ToolSource = ToolSource {
@@ -168,4 +169,9 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
         });
     }
     Ok(out)
+}
+
+/// `npm` (`npm i -g`) and `corepack` (`corepack enable`) put executables into node's bin folder.
+fn package_manager_runs(name: &str, _args: &[std::ffi::OsString]) -> bool {
+    matches!(name, "npm" | "corepack")
 }

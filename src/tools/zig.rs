@@ -31,6 +31,7 @@ pub(super) static DEF: ToolDef = ToolDef {
         folder: "zig",
     }],
     overlay: None,
+    adds_executables: super::adds_nothing,
 };
 
 pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases);

@@ -2,6 +2,7 @@
 //! its overlay.
 
 pub mod catalog;
+mod declared;
 pub mod venv;
 
 use std::path::{Path, PathBuf};
@@ -50,10 +51,18 @@ pub(super) static DEF: ToolDef = ToolDef {
     overlay: Some(Overlay {
         existing: venv::existing,
         foreign: foreign_venv,
+        ensure: declared::ensure,
         bin_dir: "bin",
         env_var: "VIRTUAL_ENV",
     }),
+    adds_executables: pip_runs,
 };
+
+/// `pip`, `pip3`, `pip3.12` install console scripts into the interpreter's bin folder.
+fn pip_runs(name: &str, _args: &[std::ffi::OsString]) -> bool {
+    name.strip_prefix("pip")
+        .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit() || c == '.'))
+}
 
 /// `envm trust`'s line for a virtualenv the file configures that `envm venv` did not create.
 fn foreign_venv(layout: &Layout, file: &ProjectFile) -> Result<Option<String>, VenvConfigError> {

@@ -40,6 +40,8 @@ pub enum VenvConfigError {
     Record { path: PathBuf, message: String },
     #[error(transparent)]
     Trust(#[from] TrustError),
+    #[error("creating the virtualenv {} failed: {reason}", .venv.display())]
+    Create { venv: PathBuf, reason: String },
 }
 
 impl Diagnostic for VenvConfigError {
@@ -59,6 +61,7 @@ impl Diagnostic for VenvConfigError {
                 Some("give a folder inside the project, e.g. `envm venv .venv`".into())
             }
             VenvConfigError::Record { .. } => None,
+            VenvConfigError::Create { .. } => Some("run `envm venv` to see why".into()),
             VenvConfigError::Trust(e) => e.hint(),
         }
     }
