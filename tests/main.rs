@@ -12,4 +12,5 @@ mod pins;
 mod project_env;
 mod sandbox;
 mod sandbox_escapes;
+mod sandbox_isolation;
 mod shims;

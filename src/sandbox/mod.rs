@@ -14,7 +14,9 @@
 //! that allocates (paths, rules, BPF, argv, envp) is prepared before the fork.
 
 pub mod env_filter;
+pub mod init;
 pub mod landlock;
+pub mod mounts;
 pub mod namespaces;
 pub mod policy;
 pub mod seccomp;

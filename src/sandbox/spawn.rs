@@ -1,29 +1,31 @@
 //! Starting the sandboxed process: [`run_sandboxed`] does everything that allocates (paths,
-//! Landlock rules, BPF, argv/envp, the private temp dir) in the parent; [`Plan::run`] forks,
-//! applies the layers in the child in a fixed order and execs, while the parent forwards
-//! signals and returns the exit code or 128+signal.
+//! Landlock rules, BPF, argv/envp, the private temp dirs, the mount plan) in the parent;
+//! [`Plan::run`] forks, applies the layers in the child in a fixed order and execs, while the
+//! parent forwards signals and returns the exit code or 128+signal.
 //!
-//! Child order: setsid (batch runs) → user/IPC/net namespaces (or the seccomp socket fallback)
-//! → parent-death signal → drop capabilities → RLIMIT_CORE=0 → Landlock (sets no_new_privs) →
-//! close fds > 2 → seccomp → execve. A failing step is written to a CLOEXEC pipe as
+//! Child order: user namespace (or the seccomp socket fallback) → IPC, mount, PID (and net)
+//! namespaces → mounts ([`mounts`]) → parent-death signal → fork the PID namespace's init
+//! ([`init`]), which mounts /proc and forks the command. The command: setsid (batch runs) →
+//! drop capabilities → RLIMIT_CORE=0 → Landlock (sets no_new_privs) → close fds > 2 →
+//! seccomp → execve. Without a PID namespace (best-effort only) the first child is the
+//! command. A failing step is written to a CLOEXEC pipe as
 //! (step, errno) and the parent reports it; EOF on the pipe means execve succeeded.
-
-use std::ffi::{CString, OsStr, OsString};
-use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use landlock::{RulesetCreated, RulesetStatus};
 use seccompiler::BpfProgram;
+use std::ffi::{CString, OsStr, OsString};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use super::landlock::{self as ll, Roots};
 use super::namespaces::{self, IdMaps};
 use super::policy::{FsPolicy, Settings};
-use super::{SandboxError, env_filter, seccomp};
+use super::{SandboxError, env_filter, init, mounts, seccomp};
 use crate::layout::Layout;
 
 /// Steps the child reports failures of (index sent through the pipe).
-const STEPS: [&str; 9] = [
+const STEPS: [&str; 18] = [
     "setsid",
     "writing uid_map",
     "writing setgroups",
@@ -33,7 +35,33 @@ const STEPS: [&str; 9] = [
     "Landlock",
     "seccomp",
     "execve",
+    "user namespace",
+    "mount and PID namespaces",
+    "making mounts private",
+    "read-only bind mount",
+    "keeping a root visible in the private /tmp",
+    "private /tmp and /dev/shm",
+    "starting the PID namespace's init",
+    "mounting /proc",
+    "forking the command",
 ];
+
+/// Steps whose failure means a layer this host does not offer (not a broken set-up).
+fn missing_layer(step: &str, source: &std::io::Error) -> Option<String> {
+    Some(match step {
+        "user namespace" => format!(
+            "user namespaces, needed for the mount and PID namespaces (unshare refused: {source})"
+        ),
+        "mount and PID namespaces" => {
+            format!("mount and PID namespaces (unshare refused: {source})")
+        }
+        "mounting /proc" => format!("a private /proc for the PID namespace ({source})"),
+        _ => return None,
+    })
+}
+
+/// Printed by best-effort runs that got no mount and PID namespaces.
+const NO_ISOLATION: &[u8] = b"envm: sandbox (best-effort): NOT enforced: mount and PID namespaces (.git, pin files and envm's folders stay writable, /tmp, /dev/shm and host processes stay visible, background processes may outlive the run)\n";
 
 fn step_index(name: &str) -> u32 {
     STEPS.iter().position(|s| *s == name).unwrap_or(0) as u32
@@ -52,13 +80,16 @@ pub struct Plan {
     filter: BpfProgram,
     fallback_filter: BpfProgram,
     maps: IdMaps,
+    mounts: mounts::MountPlan,
     no_network: bool,
     use_userns: bool,
     best_effort: bool,
     new_session: bool,
     last_cap: u32,
     root: bool,
+    // Dropped after `mounts` (which reopens folders inside them for deletion).
     _tmp: tempfile::TempDir,
+    _shm: tempfile::TempDir,
 }
 
 fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> SandboxError {
@@ -215,9 +246,28 @@ pub fn run_sandboxed(
             roots.write.extend(tool_caches(home, &env));
         }
     }
-    roots.write.push(tmp_path);
+    roots.write.push(tmp_path.clone());
     roots.write.extend(settings.allow_write.iter().cloned());
     roots.devices = ll::DEVICES.iter().map(PathBuf::from).collect();
+    // The mount namespace's read-only paths and private /tmp and /dev/shm (see `mounts`).
+    let shm = mounts::private_shm()?;
+    roots.write.push(shm.path().to_path_buf());
+    let mounts = mounts::prepare(&mounts::Request {
+        project: &project,
+        layout,
+        writable: &roots.write,
+        visible: [resolved.clone()]
+            .into_iter()
+            .chain(settings.allow_read.iter().cloned())
+            .chain(
+                path_var
+                    .map(|p| std::env::split_paths(p).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            )
+            .collect(),
+        tmp: &tmp_path,
+        shm: shm.path(),
+    })?;
     let ruleset = if ll::kernel_abi() >= 1 {
         Some(ll::build(&roots)?)
     } else {
@@ -255,6 +305,7 @@ pub fn run_sandboxed(
         filter,
         fallback_filter,
         maps: IdMaps::current(),
+        mounts,
         no_network,
         use_userns: true,
         best_effort: settings.best_effort,
@@ -262,6 +313,7 @@ pub fn run_sandboxed(
         last_cap: namespaces::last_cap(),
         root: rustix::process::geteuid().is_root(),
         _tmp: tmp,
+        _shm: shm,
     };
     plan.run()
 }
@@ -269,9 +321,26 @@ pub fn run_sandboxed(
 impl Plan {
     /// Forks, sandboxes and execs the child, waits for it; the exit code or 128+signal.
     pub fn run(mut self) -> Result<i32, SandboxError> {
+        // Blocked until envm's handler can pass them on: a signal that arrives while the
+        // child starts is then forwarded, not lost or fatal to envm alone.
+        init::block_forwarded(true);
+        let spawned = self.spawn_until_running();
+        if let Ok(pid) = spawned {
+            init::forward_to(pid, !self.new_session);
+        }
+        init::block_forwarded(false);
+        Ok(init::wait_for(spawned?, false))
+    }
+
+    fn spawn_until_running(&mut self) -> Result<libc::pid_t, SandboxError> {
         loop {
             match self.spawn_once()? {
-                Spawned::Running(pid) => return Ok(wait_forwarding(pid, !self.new_session)),
+                Spawned::Running(pid) => return Ok(pid),
+                Spawned::MapsRefused if self.must_isolate() => {
+                    return Err(SandboxError::Unavailable {
+                        missing: vec!["user namespaces, needed for the mount and PID namespaces (one was created but ids could not be mapped into it: an LSM refused)".into()],
+                    });
+                }
                 Spawned::MapsRefused => {
                     // A namespace was created but ids could not be mapped into it (an LSM):
                     // start again without namespaces, using the seccomp socket filter.
@@ -282,13 +351,19 @@ impl Plan {
     }
 
     fn spawn_once(&self) -> Result<Spawned, SandboxError> {
-        let ruleset = match &self.ruleset {
-            Some(r) => Some(
-                r.try_clone()
-                    .map_err(io_err("cannot duplicate the Landlock ruleset"))?,
-            ),
-            None => None,
+        let clone = |r: &RulesetCreated| {
+            r.try_clone()
+                .map_err(io_err("cannot duplicate the Landlock ruleset"))
         };
+        let ruleset = self.ruleset.as_ref().map(clone).transpose()?;
+        // A second handle on the same ruleset, for the rule the init adds on the new /proc.
+        let rules_fd: Option<OwnedFd> = self
+            .ruleset
+            .as_ref()
+            .map(clone)
+            .transpose()?
+            .and_then(Into::into);
+        let rules_fd = rules_fd.as_ref().map_or(-1, |fd| fd.as_raw_fd());
         let (read_fd, write_fd) = pipe()?;
         let parent = rustix::process::getpid();
         // SAFETY: the child only runs `child_main`, which does not allocate and ends in execve
@@ -303,7 +378,7 @@ impl Plan {
         if pid == 0 {
             // SAFETY: closing our copy of the read end.
             unsafe { libc::close(read_fd) };
-            self.child_main(ruleset, write_fd, parent.as_raw_nonzero().get());
+            self.child_main(ruleset, rules_fd, write_fd, parent.as_raw_nonzero().get());
         }
         drop(ruleset);
         // SAFETY: closing the parent's copy of the write end.
@@ -330,42 +405,66 @@ impl Plan {
                 program: self.program.clone(),
                 source,
             },
-            stage => SandboxError::Setup { stage, source },
+            stage => match missing_layer(stage, &source) {
+                Some(layer) => SandboxError::Unavailable {
+                    missing: vec![layer],
+                },
+                None => SandboxError::Setup { stage, source },
+            },
         })
     }
 
-    /// The forked child: applies every layer, then execs. Never returns.
-    fn child_main(&self, ruleset: Option<RulesetCreated>, report_fd: i32, parent: i32) -> ! {
-        let fail = |step: &str, errno: i32| -> ! {
-            let mut buf = [0u8; 8];
-            buf[..4].copy_from_slice(&step_index(step).to_ne_bytes());
-            buf[4..].copy_from_slice(&errno.to_ne_bytes());
-            // SAFETY: writing a stack buffer to our pipe, then leaving without destructors.
-            unsafe {
-                libc::write(report_fd, buf.as_ptr().cast(), 8);
-                libc::_exit(126)
+    /// Whether a missing mount or PID namespace must stop the run.
+    fn must_isolate(&self) -> bool {
+        !self.best_effort
+    }
+
+    /// The forked child: enters the namespaces and makes the mounts, then either becomes the
+    /// command (no PID namespace) or forks the namespace's init. Never returns.
+    fn child_main(
+        &self,
+        ruleset: Option<RulesetCreated>,
+        rules_fd: i32,
+        report_fd: i32,
+        parent: i32,
+    ) -> ! {
+        let fail = |step: &str, errno: i32| -> ! { report_failure(report_fd, step, errno) };
+        let mut in_userns = false;
+        if self.use_userns {
+            match namespaces::unshare_user() {
+                Ok(()) => in_userns = true,
+                Err(e) if self.must_isolate() => fail("user namespace", e),
+                Err(_) => {}
             }
-        };
-        let note = |text: &[u8]| {
-            // SAFETY: writing a static message to stderr.
-            unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
-        };
-        if self.new_session && rustix::process::setsid().is_err() {
-            fail("setsid", errno_now());
         }
-        let mut filter = &self.filter;
-        let in_userns = self.use_userns && namespaces::unshare(self.no_network).is_ok();
+        let mut isolated = false;
+        let mut own_network = false;
         if in_userns {
             if let Err((step, e)) = namespaces::write_maps(&self.maps) {
                 fail(step, e);
             }
-            if self.no_network {
-                // Without lo only loopback inside breaks; the host stays unreachable.
-                let _ = namespaces::loopback_up();
+            match namespaces::unshare_layers(self.no_network, true) {
+                Ok(()) => (isolated, own_network) = (true, self.no_network),
+                Err(e) if self.must_isolate() => fail("mount and PID namespaces", e),
+                Err(_) => own_network = namespaces::unshare_layers(self.no_network, false).is_ok(),
             }
+        }
+        let mut filter = &self.filter;
+        if own_network {
+            // Without lo only loopback inside breaks; the host stays unreachable.
+            let _ = namespaces::loopback_up();
         } else if self.no_network {
             filter = &self.fallback_filter;
             note(b"envm: sandbox: user namespaces are refused here; network is cut by the seccomp socket filter instead (AF_UNIX only)\n");
+        }
+        if isolated && let Err((step, e)) = mounts::apply(&self.mounts) {
+            if !self.best_effort {
+                fail(step, e);
+            }
+            note(b"envm: sandbox (best-effort): some read-only or private mounts failed\n");
+        }
+        if !isolated {
+            note(NO_ISOLATION);
         }
         let death = rustix::process::Signal::KILL;
         if rustix::process::set_parent_process_death_signal(Some(death)).is_err() {
@@ -374,6 +473,105 @@ impl Plan {
         if rustix::process::getppid().map(|p| p.as_raw_nonzero().get()) != Some(parent) {
             // SAFETY: the parent is already gone; leave quietly.
             unsafe { libc::_exit(1) };
+        }
+        if !isolated {
+            self.exec_command(ruleset, filter, report_fd);
+        }
+        let mut lifeline = [0; 2];
+        // SAFETY: pipe2 fills the two-element array.
+        if unsafe { libc::pipe2(lifeline.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            fail("starting the PID namespace's init", errno_now());
+        }
+        // SAFETY: the new process (PID 1 of the namespace) only runs `init_main`.
+        let init_pid = unsafe { libc::fork() };
+        if init_pid < 0 {
+            fail("starting the PID namespace's init", errno_now());
+        }
+        if init_pid == 0 {
+            // SAFETY: closing our copy of the lifeline's write end.
+            unsafe { libc::close(lifeline[1]) };
+            self.init_main(ruleset, rules_fd, filter, report_fd, lifeline[0]);
+        }
+        drop(ruleset);
+        // SAFETY: closing fds this process no longer needs (the init holds its own copies).
+        unsafe {
+            libc::close(report_fd);
+            libc::close(lifeline[0]);
+        }
+        // Signals the kernel sends to our group (a terminal's ^C) reach the init by themselves.
+        init::forward_to(init_pid, true);
+        init::block_forwarded(false);
+        let code = init::wait_for(init_pid, false);
+        // SAFETY: leaving without the parent's destructors.
+        unsafe { libc::_exit(code) }
+    }
+
+    /// PID 1 of the run's namespace: mounts /proc, forks the command, forwards signals to it,
+    /// reaps orphans and exits with the command's status (which ends every other process in
+    /// the namespace). Never returns.
+    fn init_main(
+        &self,
+        ruleset: Option<RulesetCreated>,
+        rules_fd: i32,
+        filter: &BpfProgram,
+        report_fd: i32,
+        lifeline: i32,
+    ) -> ! {
+        let death = rustix::process::Signal::KILL;
+        if rustix::process::set_parent_process_death_signal(Some(death)).is_err() {
+            report_failure(report_fd, "parent-death signal", errno_now());
+        }
+        let mut poll = libc::pollfd {
+            fd: lifeline,
+            events: 0,
+            revents: 0,
+        };
+        // SAFETY: polling one fd without waiting; a hang-up means the first child is gone.
+        if unsafe { libc::poll(&mut poll, 1, 0) } != 0 {
+            // SAFETY: leaving quietly; the namespace dies with us.
+            unsafe { libc::_exit(1) };
+        }
+        // SAFETY: done with the lifeline.
+        unsafe { libc::close(lifeline) };
+        match mounts::mount_proc() {
+            Ok(()) if rules_fd >= 0 => {
+                if let Err(e) = mounts::allow_reading_proc(rules_fd) {
+                    report_failure(report_fd, "mounting /proc", e);
+                }
+            }
+            Ok(()) => {}
+            Err(e) if !self.best_effort => report_failure(report_fd, "mounting /proc", e),
+            Err(_) => note(b"envm: sandbox (best-effort): NOT enforced: a private /proc (host processes' /proc entries stay visible)\n"),
+        }
+        // SAFETY: the command process only runs `exec_command`.
+        let command = unsafe { libc::fork() };
+        if command < 0 {
+            report_failure(report_fd, "forking the command", errno_now());
+        }
+        if command == 0 {
+            self.exec_command(ruleset, filter, report_fd);
+        }
+        drop(ruleset);
+        // SAFETY: the command holds its own copy of the report pipe.
+        unsafe { libc::close(report_fd) };
+        init::forward_to(command, true);
+        init::block_forwarded(false);
+        let code = init::wait_for(command, true);
+        // SAFETY: leaving without destructors; the kernel ends the namespace's other processes.
+        unsafe { libc::_exit(code) }
+    }
+
+    /// The command's own set-up, then execve. Never returns.
+    fn exec_command(
+        &self,
+        ruleset: Option<RulesetCreated>,
+        filter: &BpfProgram,
+        report_fd: i32,
+    ) -> ! {
+        let fail = |step: &str, errno: i32| -> ! { report_failure(report_fd, step, errno) };
+        init::block_forwarded(false);
+        if self.new_session && rustix::process::setsid().is_err() {
+            fail("setsid", errno_now());
         }
         if let Err((step, e)) = namespaces::drop_capabilities(self.last_cap, self.root) {
             fail(step, e);
@@ -411,6 +609,24 @@ impl Plan {
         };
         fail("execve", errno_now())
     }
+}
+
+/// Writes (step, errno) to the report pipe and leaves the child without destructors.
+fn report_failure(report_fd: i32, step: &str, errno: i32) -> ! {
+    let mut buf = [0u8; 8];
+    buf[..4].copy_from_slice(&step_index(step).to_ne_bytes());
+    buf[4..].copy_from_slice(&errno.to_ne_bytes());
+    // SAFETY: writing a stack buffer to our pipe, then leaving without destructors.
+    unsafe {
+        libc::write(report_fd, buf.as_ptr().cast(), 8);
+        libc::_exit(126)
+    }
+}
+
+/// Writes a static message to stderr (allocation-free).
+fn note(text: &[u8]) {
+    // SAFETY: writing a static message to stderr.
+    unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
 }
 
 enum Spawned {
@@ -483,65 +699,5 @@ fn close_fds_except(keep: i32) {
             libc::syscall(libc::SYS_close_range, 3u32, (keep - 1) as u32, 0u32);
         }
         libc::syscall(libc::SYS_close_range, (keep + 1) as u32, u32::MAX, 0u32);
-    }
-}
-
-static CHILD: AtomicI32 = AtomicI32::new(0);
-static SHARED_GROUP: AtomicBool = AtomicBool::new(false);
-const FORWARDED: [libc::c_int; 7] = [
-    libc::SIGINT,
-    libc::SIGTERM,
-    libc::SIGHUP,
-    libc::SIGQUIT,
-    libc::SIGUSR1,
-    libc::SIGUSR2,
-    libc::SIGWINCH,
-];
-
-extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
-    let pid = CHILD.load(Ordering::SeqCst);
-    if pid <= 0 {
-        return;
-    }
-    // A terminal's ^C reaches a child sharing our process group by itself: don't send twice.
-    // SAFETY: the kernel passes a valid siginfo to SA_SIGINFO handlers.
-    let from_kernel = !info.is_null() && unsafe { (*info).si_code } == libc::SI_KERNEL;
-    if from_kernel && SHARED_GROUP.load(Ordering::SeqCst) {
-        return;
-    }
-    // SAFETY: kill is async-signal-safe.
-    unsafe { libc::kill(pid, sig) };
-}
-
-/// Waits for `pid`, forwarding signals to it; its exit code, or 128+signal.
-fn wait_forwarding(pid: libc::pid_t, shared_group: bool) -> i32 {
-    CHILD.store(pid, Ordering::SeqCst);
-    SHARED_GROUP.store(shared_group, Ordering::SeqCst);
-    for sig in FORWARDED {
-        // SAFETY: installing a handler that only calls async-signal-safe functions.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = forward as *const () as usize;
-            action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
-            libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(sig, &action, std::ptr::null_mut());
-        }
-    }
-    let mut status = 0;
-    loop {
-        // SAFETY: waiting for our own child.
-        let rc = unsafe { libc::waitpid(pid, &mut status, 0) };
-        if rc == pid {
-            break;
-        }
-        if rc < 0 && errno_now() != libc::EINTR {
-            return 1;
-        }
-    }
-    CHILD.store(0, Ordering::SeqCst);
-    if libc::WIFSIGNALED(status) {
-        128 + libc::WTERMSIG(status)
-    } else {
-        libc::WEXITSTATUS(status)
     }
 }

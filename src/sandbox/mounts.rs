@@ -1,0 +1,649 @@
+//! The mount layer, applied in the sandbox's own mount namespace: read-only bind mounts over
+//! what a later run *outside* the sandbox executes or trusts when it lies inside a writable
+//! root (`.git` and its `gitdir:` target, `envm.toml` and every pin file, envm's data and
+//! config folders), a private `/tmp` and `/dev/shm`, and a fresh `/proc` for the PID namespace.
+//!
+//! [`prepare`] decides everything before the fork (it allocates, follows no symlink in a
+//! protected path, and records each path's device and inode); [`apply`] and [`mount_proc`] run
+//! in the child and do not allocate. The child reopens each path with `O_PATH|O_NOFOLLOW` and
+//! mounts only if it is still the inode the parent saw, so a path swapped for a symlink in
+//! between fails the run instead of redirecting a mount. Mounts are made with the new mount
+//! API (`open_tree` clone, `mount_setattr`, `move_mount` onto that very fd).
+//!
+//! Roots the run needs that live under `/tmp` or `/dev/shm` (a project in `/tmp`, a test's
+//! `ENVM_HOME`) are bound back into the private folder at the same path, inside folders the
+//! sandbox may traverse but not list.
+
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use super::SandboxError;
+use super::namespaces::StepError;
+use crate::layout::Layout;
+use crate::pins::PROJECT_FILES;
+use crate::tool::Tool;
+
+/// A path the child reopens, and the inode it must still be (`None`: trusted system path).
+#[derive(Debug)]
+struct Node {
+    path: CString,
+    id: Option<(u64, u64)>,
+}
+
+/// Every mount the child makes, in order.
+#[derive(Debug, Default)]
+pub struct MountPlan {
+    /// Read-only bind mounts over themselves, deepest first.
+    read_only: Vec<Node>,
+    /// (root, its mount point inside a private folder, mount attributes): roots kept
+    /// visible there, outer ones first.
+    kept: Vec<(Node, Node, u64)>,
+    /// (private folder, the system folder it replaces): `/dev/shm`, then `/tmp`.
+    private: Vec<(Node, Node)>,
+    /// Folders made mode 0111 in the private folders, opened again on drop so they can be
+    /// deleted.
+    closed: Vec<PathBuf>,
+}
+
+impl Drop for MountPlan {
+    fn drop(&mut self) {
+        for dir in &self.closed {
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        }
+    }
+}
+
+/// What [`prepare`] needs from `run_sandboxed`.
+pub struct Request<'a> {
+    /// The canonical project folder.
+    pub project: &'a Path,
+    pub layout: &'a Layout,
+    /// Every writable root (their protected files become read-only).
+    pub writable: &'a [PathBuf],
+    /// Other paths the run reads (the program, `--allow-read` paths, PATH folders): kept
+    /// visible if they lie under `/tmp` or `/dev/shm`.
+    pub visible: Vec<PathBuf>,
+    /// The private folders that replace `/tmp` and `/dev/shm` (canonical).
+    pub tmp: &'a Path,
+    pub shm: &'a Path,
+}
+
+fn c_path(path: &Path) -> Result<CString, SandboxError> {
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| SandboxError::BadPath {
+        path: path.to_path_buf(),
+        source: std::io::Error::from(std::io::ErrorKind::InvalidInput),
+    })
+}
+
+/// A node for `path` as it is now, without following a final symlink.
+fn node(path: &Path) -> Result<Node, SandboxError> {
+    let meta = std::fs::symlink_metadata(path).map_err(|source| SandboxError::BadPath {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Node {
+        path: c_path(path)?,
+        id: Some((meta.dev(), meta.ino())),
+    })
+}
+
+fn system_node(path: &str) -> Result<Node, SandboxError> {
+    Ok(Node {
+        path: c_path(Path::new(path))?,
+        id: None,
+    })
+}
+
+/// The file names a later run outside reads from a project folder: envm's and the tools' pin
+/// files, and git's folder.
+fn protected_names() -> impl Iterator<Item = &'static str> {
+    PROJECT_FILES
+        .iter()
+        .chain(Tool::ALL.iter().flat_map(|t| t.own_pin_files().iter()))
+        .copied()
+        .chain([".git"])
+}
+
+/// The git folders a `.git` *file* (worktree, submodule) leads to: its `gitdir:` and that
+/// folder's `commondir`, where hooks and config live.
+fn git_file_targets(git_file: &Path) -> Vec<PathBuf> {
+    let read_line = |file: &Path, prefix: &str| -> Option<PathBuf> {
+        let text = std::fs::read_to_string(file).ok()?;
+        let line = text.lines().next()?.trim();
+        let rest = line.strip_prefix(prefix).unwrap_or(line).trim();
+        (!rest.is_empty()).then(|| file.parent().unwrap_or(Path::new("/")).join(rest))
+    };
+    let Some(gitdir) = read_line(git_file, "gitdir:") else {
+        return Vec::new();
+    };
+    let common = read_line(&gitdir.join("commondir"), "");
+    [Some(gitdir), common].into_iter().flatten().collect()
+}
+
+/// The paths to make read-only: each protected name in each writable root (a symlink itself
+/// and, when it lands inside a writable root, its target), the targets of a `.git` file, and
+/// envm's data and config folders when a writable root holds them. Canonical writable roots.
+pub fn protected_paths(writable: &[PathBuf], layout: &Layout) -> Vec<PathBuf> {
+    let inside = |p: &Path| writable.iter().any(|w| p.starts_with(w));
+    let mut out = Vec::new();
+    let add_target = |out: &mut Vec<PathBuf>, p: &Path| {
+        if let Ok(target) = p.canonicalize()
+            && inside(&target)
+        {
+            out.push(target);
+        }
+    };
+    for root in writable {
+        for name in protected_names() {
+            let path = root.join(name);
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            out.push(path.clone());
+            if meta.file_type().is_symlink() {
+                add_target(&mut out, &path);
+            } else if name == ".git" && meta.is_file() {
+                for target in git_file_targets(&path) {
+                    add_target(&mut out, &target);
+                }
+            }
+        }
+    }
+    for own in [&layout.data, &layout.config] {
+        add_target(&mut out, own);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// For the system folder `replaced` (its canonical path) and its private stand-in `private`:
+/// the visible roots under it, each with its mount point at the same place in `private` and
+/// its mount attributes. Landlock grants what the private folder grants to everything below
+/// it, so a root the run may not write is bound read-only. A root inside another one is
+/// carried by that one's recursive bind, unless it is writable inside a read-only one: then
+/// it is bound again, onto itself inside the first bind (same inode, checked). Folders made
+/// on the way are recorded in `closed` (mode 0111 once all are made: the sandbox may enter
+/// them, not list them).
+fn keep_under(
+    replaced: &Path,
+    private: &Path,
+    visible: &[PathBuf],
+    writable: &[PathBuf],
+    closed: &mut Vec<PathBuf>,
+) -> Result<Vec<(Node, Node, u64)>, SandboxError> {
+    let mut under: Vec<PathBuf> = visible
+        .iter()
+        .filter(|p| p.starts_with(replaced) && *p != replaced)
+        .cloned()
+        .collect();
+    under.sort();
+    under.dedup();
+    let is_writable = |p: &Path| writable.iter().any(|w| p.starts_with(w));
+    let mut kept: Vec<(PathBuf, bool)> = Vec::new();
+    let mut out = Vec::new();
+    for root in under {
+        let writes = is_writable(&root);
+        let carrier = kept.iter().rev().find(|(k, _)| root.starts_with(k));
+        if carrier.is_some_and(|(_, carrier_writes)| *carrier_writes || !writes) {
+            continue;
+        }
+        let (Ok(rel), Ok(meta)) = (
+            root.strip_prefix(replaced),
+            std::fs::symlink_metadata(&root),
+        ) else {
+            continue;
+        };
+        let point = private.join(rel);
+        let source = node(&root)?;
+        let target = if carrier.is_some() {
+            // Inside the carrier's bind, the mount point is this very root.
+            Node {
+                path: c_path(&point)?,
+                id: source.id,
+            }
+        } else {
+            make_mount_point(private, rel, meta.is_dir(), closed)?;
+            node(&point)?
+        };
+        let attrs = if writes {
+            0
+        } else {
+            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+        };
+        out.push((source, target, attrs));
+        kept.push((root, writes));
+    }
+    Ok(out)
+}
+
+/// Makes `private/rel` (a folder or an empty file) and the folders leading to it, recording
+/// those in `closed`.
+fn make_mount_point(
+    private: &Path,
+    rel: &Path,
+    dir: bool,
+    closed: &mut Vec<PathBuf>,
+) -> Result<(), SandboxError> {
+    let point = private.join(rel);
+    let made = |e: std::io::Error| SandboxError::Io {
+        what: format!("cannot prepare {} in the private temp dir", point.display()),
+        source: e,
+    };
+    for dir in rel.parent().into_iter().flat_map(Path::ancestors) {
+        let dir = private.join(dir);
+        if dir != private && !closed.contains(&dir) {
+            closed.push(dir);
+        }
+    }
+    if let Some(parent) = point.parent() {
+        std::fs::create_dir_all(parent).map_err(made)?;
+    }
+    if dir {
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&point)
+            .map_err(made)
+    } else {
+        std::fs::File::create(&point).map(drop).map_err(made)
+    }
+}
+
+/// The path `tmp` (under the system `/tmp`) also resolves inside, where `/tmp` is `tmp`: a
+/// link `tmp/REL -> /tmp`, so `$TMPDIR` stays the same string in and out of the namespace.
+fn link_back(tmp_root: &Path, tmp: &Path) -> Result<(), SandboxError> {
+    let Ok(rel) = tmp.strip_prefix(tmp_root) else {
+        return Ok(());
+    };
+    let link = tmp.join(rel);
+    let made = |e: std::io::Error| SandboxError::Io {
+        what: format!("cannot prepare {} in the private temp dir", link.display()),
+        source: e,
+    };
+    if let Some(parent) = link.parent() {
+        std::fs::create_dir_all(parent).map_err(made)?;
+    }
+    std::os::unix::fs::symlink("/tmp", &link).map_err(made)
+}
+
+/// Works out every mount (before the fork): see the module comment.
+pub fn prepare(req: &Request) -> Result<MountPlan, SandboxError> {
+    let mut protected = protected_paths(req.writable, req.layout);
+    // Deepest first: a folder cloned later carries the read-only mounts made inside it.
+    protected.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    let read_only = protected
+        .iter()
+        .map(|p| node(p))
+        .collect::<Result<_, _>>()?;
+
+    let mut visible: Vec<PathBuf> = req.writable.to_vec();
+    visible.extend([
+        req.project.to_path_buf(),
+        req.layout.data.clone(),
+        req.layout.config.clone(),
+    ]);
+    visible.extend(std::env::current_exe().ok());
+    visible.extend(req.visible.iter().cloned());
+    // The private folders themselves are never kept (each replaces its system folder).
+    let visible: Vec<PathBuf> = visible
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .filter(|p| {
+            [req.tmp, req.shm]
+                .iter()
+                .all(|own| !p.starts_with(own) && !own.starts_with(p))
+        })
+        .collect();
+
+    let writable: Vec<PathBuf> = req
+        .writable
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let mut plan = MountPlan::default();
+    plan.read_only = read_only;
+    let mut closed = Vec::new();
+    if let Ok(shm_root) = Path::new("/dev/shm").canonicalize() {
+        plan.kept.extend(keep_under(
+            &shm_root,
+            req.shm,
+            &visible,
+            &writable,
+            &mut closed,
+        )?);
+        plan.private
+            .push((node(req.shm)?, system_node("/dev/shm")?));
+    }
+    let tmp_root = Path::new("/tmp")
+        .canonicalize()
+        .map_err(|source| SandboxError::BadPath {
+            path: PathBuf::from("/tmp"),
+            source,
+        })?;
+    plan.kept.extend(keep_under(
+        &tmp_root,
+        req.tmp,
+        &visible,
+        &writable,
+        &mut closed,
+    )?);
+    link_back(&tmp_root, req.tmp)?;
+    plan.private.push((node(req.tmp)?, system_node("/tmp")?));
+    for dir in &closed {
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o111));
+    }
+    plan.closed = closed;
+    Ok(plan)
+}
+
+/// The private folder for `/dev/shm`, next to the private temp dir (the caller grants it
+/// write access and deletes it afterwards).
+pub fn private_shm() -> Result<tempfile::TempDir, SandboxError> {
+    let dir = tempfile::Builder::new()
+        .prefix("envm-shm-")
+        .tempdir()
+        .map_err(|source| SandboxError::Io {
+            what: "cannot create the sandbox's private /dev/shm".into(),
+            source,
+        })?;
+    Ok(dir)
+}
+
+// ---- child side: raw syscalls only, no allocation ----
+
+const OPEN_TREE_CLONE: u32 = 1;
+const AT_RECURSIVE: u32 = 0x8000;
+const MOVE_MOUNT_F_EMPTY_PATH: u32 = 0x4;
+const MOVE_MOUNT_T_EMPTY_PATH: u32 = 0x40;
+const MOUNT_ATTR_RDONLY: u64 = 0x1;
+const MOUNT_ATTR_NOSUID: u64 = 0x2;
+const MOUNT_ATTR_NODEV: u64 = 0x4;
+
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+fn errno() -> i32 {
+    // SAFETY: reading this thread's errno.
+    unsafe { *libc::__errno_location() }
+}
+
+/// Closes its fd when dropped (no allocation).
+struct Fd(i32);
+
+impl Drop for Fd {
+    fn drop(&mut self) {
+        // SAFETY: closing an fd this guard owns.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+/// Opens `node` (`O_PATH|O_NOFOLLOW`, or following for a trusted system path) and checks it is
+/// still the inode the parent saw (ESTALE if not).
+fn open_node(node: &Node) -> Result<Fd, i32> {
+    let nofollow = if node.id.is_some() {
+        libc::O_NOFOLLOW
+    } else {
+        0
+    };
+    // SAFETY: a NUL-terminated path owned by the plan.
+    let fd = unsafe {
+        libc::open(
+            node.path.as_ptr(),
+            libc::O_PATH | libc::O_CLOEXEC | nofollow,
+        )
+    };
+    if fd < 0 {
+        return Err(errno());
+    }
+    let fd = Fd(fd);
+    if let Some((dev, ino)) = node.id {
+        // SAFETY: fstat into a zeroed stack struct.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstat(fd.0, &mut st) } != 0 {
+            return Err(errno());
+        }
+        if st.st_dev != dev || st.st_ino != ino {
+            return Err(libc::ESTALE);
+        }
+    }
+    Ok(fd)
+}
+
+/// A detached recursive copy of the mount tree at `fd`, optionally with `attrs` set on it.
+fn clone_tree(fd: &Fd, attrs: u64) -> Result<Fd, i32> {
+    let flags =
+        OPEN_TREE_CLONE | libc::O_CLOEXEC as u32 | AT_RECURSIVE | libc::AT_EMPTY_PATH as u32;
+    // SAFETY: open_tree on a valid fd with an empty path.
+    let tree = unsafe { libc::syscall(libc::SYS_open_tree, fd.0, c"".as_ptr(), flags) };
+    if tree < 0 {
+        return Err(errno());
+    }
+    let tree = Fd(tree as i32);
+    if attrs != 0 {
+        let attr = MountAttr {
+            attr_set: attrs,
+            attr_clr: 0,
+            propagation: 0,
+            userns_fd: 0,
+        };
+        let flags = libc::AT_EMPTY_PATH as u32 | AT_RECURSIVE;
+        // SAFETY: mount_setattr with a correctly sized struct on the stack.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_mount_setattr,
+                tree.0,
+                c"".as_ptr(),
+                flags,
+                &attr as *const MountAttr,
+                std::mem::size_of::<MountAttr>(),
+            )
+        };
+        if rc != 0 {
+            return Err(errno());
+        }
+    }
+    Ok(tree)
+}
+
+/// Attaches the detached `tree` onto exactly the object `target` refers to.
+fn attach(tree: &Fd, target: &Fd) -> Result<(), i32> {
+    let flags = MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH;
+    // SAFETY: move_mount between two valid fds with empty paths.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            tree.0,
+            c"".as_ptr(),
+            target.0,
+            c"".as_ptr(),
+            flags,
+        )
+    };
+    if rc != 0 { Err(errno()) } else { Ok(()) }
+}
+
+/// Binds `source` (a copy of its mount tree, with `attrs`) onto `target`.
+fn bind(source: &Node, target: &Node, attrs: u64) -> Result<(), i32> {
+    let from = open_node(source)?;
+    let tree = clone_tree(&from, attrs)?;
+    drop(from);
+    let to = open_node(target)?;
+    attach(&tree, &to)
+}
+
+/// Makes every mount (run in the child, in its new mount namespace, before forking the PID
+/// namespace's init): private propagation, read-only binds, kept roots, private folders.
+pub fn apply(plan: &MountPlan) -> Result<(), StepError> {
+    // SAFETY: mount with static strings and no data.
+    let rc = unsafe {
+        libc::mount(
+            c"none".as_ptr(),
+            c"/".as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        )
+    };
+    if rc != 0 {
+        return Err(("making mounts private", errno()));
+    }
+    for node in &plan.read_only {
+        bind(
+            node,
+            node,
+            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+        )
+        .map_err(|e| ("read-only bind mount", e))?;
+    }
+    for (root, point, attrs) in &plan.kept {
+        bind(root, point, *attrs).map_err(|e| ("keeping a root visible in the private /tmp", e))?;
+    }
+    for (private, system) in &plan.private {
+        bind(private, system, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
+            .map_err(|e| ("private /tmp and /dev/shm", e))?;
+    }
+    Ok(())
+}
+
+/// Adds a Landlock rule reading (and executing, for `/proc/self/exe`) beneath the fresh
+/// /proc to the not yet enforced ruleset `ruleset_fd`: the rule for the system folders was
+/// made on the host's /proc, and Landlock does not look through mount points.
+pub fn allow_reading_proc(ruleset_fd: i32) -> Result<(), i32> {
+    #[repr(C, packed)]
+    struct PathBeneathAttr {
+        allowed_access: u64,
+        parent_fd: i32,
+    }
+    const EXECUTE: u64 = 1 << 0;
+    const READ_FILE: u64 = 1 << 2;
+    const READ_DIR: u64 = 1 << 3;
+    const RULE_PATH_BENEATH: u32 = 1;
+    // SAFETY: a static NUL-terminated path.
+    let proc_fd = unsafe {
+        libc::open(
+            c"/proc".as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if proc_fd < 0 {
+        return Err(errno());
+    }
+    let proc_fd = Fd(proc_fd);
+    let attr = PathBeneathAttr {
+        allowed_access: EXECUTE | READ_FILE | READ_DIR,
+        parent_fd: proc_fd.0,
+    };
+    // SAFETY: landlock_add_rule with a packed attribute on the stack.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_add_rule,
+            ruleset_fd,
+            RULE_PATH_BENEATH,
+            &attr as *const PathBeneathAttr,
+            0u32,
+        )
+    };
+    if rc != 0 { Err(errno()) } else { Ok(()) }
+}
+
+/// Mounts a fresh proc for the current PID namespace on /proc (run by its init).
+pub fn mount_proc() -> Result<(), i32> {
+    let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
+    // SAFETY: mount with static strings and no data.
+    let rc = unsafe {
+        libc::mount(
+            c"proc".as_ptr(),
+            c"/proc".as_ptr(),
+            c"proc".as_ptr(),
+            flags,
+            std::ptr::null(),
+        )
+    };
+    if rc != 0 { Err(errno()) } else { Ok(()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protects_pins_git_and_envm_folders_inside_writable_roots_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let project = root.join("p");
+        std::fs::create_dir_all(project.join(".git/hooks")).unwrap();
+        std::fs::create_dir_all(project.join("gitdata")).unwrap();
+        std::fs::create_dir_all(project.join("sub")).unwrap();
+        for f in ["envm.toml", ".nvmrc", "other.txt", "sub/v"] {
+            std::fs::write(project.join(f), "x").unwrap();
+        }
+        std::os::unix::fs::symlink("sub/v", project.join(".python-version")).unwrap();
+        let inside = Layout::under(&project.join(".envm"));
+        std::fs::create_dir_all(&inside.data).unwrap();
+        std::fs::create_dir_all(&inside.config).unwrap();
+        let got = protected_paths(std::slice::from_ref(&project), &inside);
+        for want in [
+            ".git",
+            "envm.toml",
+            ".nvmrc",
+            ".python-version",
+            "sub/v",
+            ".envm/data",
+            ".envm/config",
+        ] {
+            assert!(got.contains(&project.join(want)), "{want}: {got:?}");
+        }
+        assert!(!got.contains(&project.join("other.txt")));
+        assert!(
+            !got.iter()
+                .any(|p| p.file_name() == Some(std::ffi::OsStr::new(".envm")))
+        );
+        // A .git file: its gitdir (inside the project) too.
+        std::fs::remove_dir_all(project.join(".git")).unwrap();
+        std::fs::write(project.join(".git"), "gitdir: gitdata\n").unwrap();
+        let outside = Layout::under(&root.join("elsewhere"));
+        let got = protected_paths(std::slice::from_ref(&project), &outside);
+        assert!(got.contains(&project.join("gitdata")), "{got:?}");
+        assert!(!got.iter().any(|p| p.starts_with(root.join("elsewhere"))));
+    }
+
+    #[test]
+    fn keeps_roots_read_only_unless_writable_and_binds_writable_ones_inside_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let replaced = root.join("sys");
+        let private = root.join("private");
+        for d in ["sys/a/proj/sub", "sys/a/data", "sys/c", "private"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let visible = [
+            replaced.join("a"),
+            replaced.join("a/proj"),
+            replaced.join("a/proj/sub"),
+            replaced.join("a/data"),
+            replaced.join("c"),
+        ];
+        let writable = [replaced.join("a/proj")];
+        let mut closed = Vec::new();
+        let got = keep_under(&replaced, &private, &visible, &writable, &mut closed).unwrap();
+        let got: Vec<(String, u64)> = got
+            .iter()
+            .map(|(_, point, attrs)| (point.path.to_string_lossy().into_owned(), *attrs))
+            .collect();
+        let p = |rel: &str| private.join(rel).display().to_string();
+        let ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+        assert_eq!(got, [(p("a"), ro), (p("a/proj"), 0), (p("c"), ro)]);
+        assert!(private.join("c").is_dir());
+        assert!(
+            !private.join("a/proj").exists(),
+            "made inside the bind only"
+        );
+    }
+}
