@@ -18,8 +18,10 @@ use crate::error::Error;
 use crate::exec;
 use crate::layout::Layout;
 use crate::pins::dir::{self, stamp_path};
+use crate::pins::project_file::{is_variable_name, printable};
 use crate::pins::{self, PROJECT_FILES};
 use crate::resolve::{self, Resolution};
+use crate::shim::ShimError;
 use crate::tool::Tool;
 
 /// The exported variable holding the hook's cache key and the folders it added to PATH.
@@ -55,16 +57,25 @@ impl Shell {
         }
     }
 
-    /// A statement removing `name` from the environment.
+    /// A statement removing `name` from the environment; nothing for a name that is not a
+    /// plain shell word (it could only come from a tampered state variable).
     pub fn unset(self, name: &str) -> String {
+        if !is_variable_name(name) {
+            return String::new();
+        }
         match self {
             Shell::Bash | Shell::Zsh => format!("unset {name};\n"),
             Shell::Fish => format!("set -e {name};\n"),
         }
     }
 
-    /// A statement exporting `name=value` (for fish, PATH is set as a list).
+    /// A statement exporting `name=value` (for fish, PATH is set as a list). The value is
+    /// always quoted; a name that is not a plain shell word gives no statement at all, so
+    /// no name ever becomes shell code (project names are checked when parsed, too).
     pub fn export(self, name: &str, value: &OsStr) -> String {
+        if !is_variable_name(name) {
+            return String::new();
+        }
         match self {
             Shell::Bash | Shell::Zsh => format!("export {name}={};\n", self.quote(value)),
             Shell::Fish if name == "PATH" => {
@@ -228,18 +239,21 @@ fn path_starts_with(path: &OsStr, dirs: &[PathBuf]) -> bool {
 ///
 /// A python project's virtualenv (`[python] venv`, once created) comes first.
 ///
-/// In a project whose `envm.toml` has a `[sandbox]` table the answer is the shims folder
-/// instead: the toolchains' binaries must not be reachable unsandboxed, and each shim applies
-/// the project's sandbox (the pins still decide which version runs).
+/// In a project whose `envm.toml` has a `[sandbox]` table (or cannot be read or parsed) the
+/// answer is the shims folder instead: the toolchains' binaries must not be reachable
+/// unsandboxed, and each shim applies the project's sandbox or reports why it cannot.
 pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
     let project_file = pins::nearest_project_file(cwd);
     if let Some(file) = &project_file {
         match crate::sandbox::project_policy(file) {
             Ok(Some(_)) => return vec![layout.shims_dir()],
             Ok(None) => {}
+            // Fail closed: a project file that cannot be read (or parsed) may hold a
+            // [sandbox]; the shims then refuse to run, with the reason, instead of the
+            // toolchains running unsandboxed.
             Err(err) => {
                 report(Error::from(err));
-                return Vec::new();
+                return vec![layout.shims_dir()];
             }
         }
     }
@@ -258,7 +272,7 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
                 if pin.tool == Tool::Python
                     && let Some(file) = &project_file
                 {
-                    match crate::python_venv::existing(file) {
+                    match crate::python_venv::existing(layout, file) {
                         Ok(Some(venv)) => dirs.push(venv.join("bin")),
                         Ok(None) => {}
                         Err(err) => report(Error::from(err)),
@@ -266,27 +280,34 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
                 }
                 dirs.push(pin.tool.bin_dir(&dir));
             }
-            Resolution::NotInstalled { spec } => eprintln!(
-                "envm: {tool}@{spec} is pinned by {} but not installed\nhint: envm install {tool}@{spec}",
-                pin.source.describe(),
-                tool = pin.tool,
-            ),
-            Resolution::Unresolved { spec, reason } => eprintln!(
-                "envm: {}@{spec} (pinned by {}) cannot be resolved: {reason}",
-                pin.tool,
-                pin.source.describe()
-            ),
+            Resolution::NotInstalled { spec } => report(Error::from(ShimError::NotInstalled {
+                tool: pin.tool,
+                spec: spec.to_string(),
+                source_desc: pin.source.describe(),
+            })),
+            Resolution::Unresolved { spec, reason } => report(Error::from(ShimError::Unresolved {
+                tool: pin.tool,
+                spec: spec.to_string(),
+                source_desc: pin.source.describe(),
+                reason,
+            })),
+            Resolution::Untrusted { spec, file } => report(Error::from(ShimError::UntrustedPath {
+                tool: pin.tool,
+                spec: spec.to_string(),
+                file,
+            })),
             Resolution::System { .. } => {}
         }
     }
     dirs
 }
 
-/// Prints a problem with the pins here without stopping the prompt.
+/// Prints a problem with the pins here without stopping the prompt (control characters a
+/// file put in it shown escaped).
 fn report(err: Error) {
-    eprintln!("envm: {err}");
+    eprintln!("envm: {}", printable(&err.to_string()));
     if let Some(hint) = err.hint() {
-        eprintln!("hint: {hint}");
+        eprintln!("hint: {}", printable(&hint));
     }
 }
 
@@ -333,6 +354,17 @@ mod tests {
         let s = OsStr::new(r"/a b/it's\x");
         assert_eq!(Shell::Bash.quote(s), r"'/a b/it'\''s\x'");
         assert_eq!(Shell::Fish.quote(s), r"'/a b/it\'s\\x'");
+    }
+
+    #[test]
+    fn names_that_are_not_shell_words_give_no_statement() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            for name in ["X;touch f;Y", "A\nB", "$(id)", ""] {
+                assert_eq!(shell.export(name, OsStr::new("1")), "", "{name:?}");
+                assert_eq!(shell.unset(name), "", "{name:?}");
+            }
+            assert!(shell.export("OK_1", OsStr::new("a'b")).contains("OK_1"));
+        }
     }
 
     #[test]

@@ -2,14 +2,15 @@
 //! shims, `envm env`, shell activation). Values may use `{{project_root}}` (the folder holding
 //! the envm.toml) and `$NAME` / `${NAME}` (the environment, including earlier entries of the
 //! table). Setting variables is a widening setting: it applies only once the user has run
-//! `envm trust` on that exact file content.
+//! `envm trust` on that exact file content. Names are checked when the file is parsed
+//! ([`project_file`]): plain shell words, never envm's own.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
 use crate::layout::Layout;
+use crate::pins::PinError;
+use crate::pins::project_file::{self, ProjectFile};
 use crate::sandbox::{SandboxError, trust};
 
 /// The expanded `[env]` of one project file, in the file's key order.
@@ -22,12 +23,8 @@ pub struct ProjectEnv {
 /// An `[env]` table that cannot be applied.
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectEnvError {
-    #[error("{}:{line}: {message}", .file.display())]
-    Invalid {
-        file: PathBuf,
-        line: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(#[from] PinError),
     #[error("{} sets variables ({names}) but is not trusted", .file.display())]
     Untrusted { file: PathBuf, names: String },
     #[error(transparent)]
@@ -37,10 +34,7 @@ pub enum ProjectEnvError {
 impl ProjectEnvError {
     pub fn hint(&self) -> Option<String> {
         match self {
-            ProjectEnvError::Invalid { .. } => Some(
-                "[env] holds `NAME = \"value\"` entries; values may use {{project_root}} and $NAME"
-                    .into(),
-            ),
+            ProjectEnvError::Invalid(e) => e.hint(),
             ProjectEnvError::Untrusted { file, .. } => Some(format!(
                 "review its [env] table, then run `envm trust {}`",
                 file.display()
@@ -63,85 +57,40 @@ pub fn load_with(
     project_file: &Path,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<ProjectEnv>, ProjectEnvError> {
-    let Ok(text) = std::fs::read_to_string(project_file) else {
+    let Some(file) = project_file::load(project_file)? else {
         return Ok(None);
     };
-    // Most project files have no [env]: skip the parse (this runs in every shim call).
-    if !text.contains("env") {
+    if file.env.is_empty() {
         return Ok(None);
     }
-    let table = parse(project_file, &text)?;
-    if table.is_empty() {
-        return Ok(None);
-    }
-    if !trust::is_trusted(layout, project_file)? {
-        let names: Vec<&str> = table.iter().map(|(name, _)| name.as_str()).collect();
+    if !trust::is_trusted_content(layout, project_file, file.text.as_bytes())? {
+        let names: Vec<&str> = file.env.iter().map(|e| e.name.as_str()).collect();
         return Err(ProjectEnvError::Untrusted {
             file: project_file.to_path_buf(),
             names: names.join(", "),
         });
     }
-    let root = project_file.parent().unwrap_or(Path::new("/"));
+    Ok(Some(expand_all(&file, lookup)))
+}
+
+/// The `[env]` of `file` expanded, whether or not it is trusted (for `envm trust` to show).
+pub fn expand_all(file: &ProjectFile, lookup: impl Fn(&str) -> Option<String>) -> ProjectEnv {
+    let root = file.path.parent().unwrap_or(Path::new("/"));
     let mut vars: Vec<(String, String)> = Vec::new();
-    for (name, value) in table {
-        let value = expand(&value, root, |n| {
+    for entry in &file.env {
+        let value = expand(&entry.value, root, |n| {
             vars.iter()
                 .rev()
                 .find(|(k, _)| k == n)
                 .map(|(_, v)| v.clone())
                 .or_else(|| lookup(n))
         });
-        vars.push((name, value));
+        vars.push((entry.name.clone(), value));
     }
-    Ok(Some(ProjectEnv {
-        file: project_file.to_path_buf(),
+    ProjectEnv {
+        file: file.path.clone(),
         vars,
-    }))
-}
-
-/// The `[env]` entries in file order, values as written (numbers and booleans as text).
-fn parse(file: &Path, text: &str) -> Result<Vec<(String, String)>, ProjectEnvError> {
-    #[derive(Deserialize)]
-    struct ProjectToml {
-        env: Option<toml::Spanned<toml::Table>>,
     }
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let invalid = |line: usize, message: String| ProjectEnvError::Invalid {
-        file: file.to_path_buf(),
-        line,
-        message,
-    };
-    let doc: ProjectToml = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| line_of(s.start)).unwrap_or(1);
-        invalid(line, e.message().trim().to_string())
-    })?;
-    let Some(table) = doc.env else {
-        return Ok(Vec::new());
-    };
-    let line = line_of(table.span().start);
-    // `preserve_order` keeps the file's order, which expansion of `$NAME` follows.
-    let mut entries = Vec::new();
-    for (name, value) in table.into_inner() {
-        if name.is_empty() || name.contains(['=', '\0']) {
-            return Err(invalid(line, format!("`{name}` is not a variable name")));
-        }
-        let value = match value {
-            toml::Value::String(s) => s,
-            toml::Value::Integer(i) => i.to_string(),
-            toml::Value::Boolean(b) => b.to_string(),
-            other => {
-                return Err(invalid(
-                    line,
-                    format!(
-                        "[env] {name}: a {} is not a variable value",
-                        other.type_str()
-                    ),
-                ));
-            }
-        };
-        entries.push((name, value));
-    }
-    Ok(entries)
 }
 
 /// Replaces `{{project_root}}` with `root` and `$NAME` / `${NAME}` with `lookup(NAME)` (empty
@@ -203,18 +152,5 @@ mod tests {
             "/home/u/.cache:xy"
         );
         assert_eq!(expand("$MISSING-$$-$", root, lookup), "-$-$");
-    }
-
-    #[test]
-    fn keeps_file_order_and_rejects_tables() {
-        let file = Path::new("/p/envm.toml");
-        let text = "[env]\nZED = \"1\"\nALPHA = \"$ZED\"\nN = 3\n";
-        let entries = parse(file, text).unwrap();
-        let names: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["ZED", "ALPHA", "N"]);
-        assert!(matches!(
-            parse(file, "[tools]\nnode = \"22\"\n\n[env]\nX = [1]\n"),
-            Err(ProjectEnvError::Invalid { line: 4, .. })
-        ));
     }
 }

@@ -1,7 +1,9 @@
 //! Resolution: which installed toolchain a pin selects.
 //!
 //! For each spec of a pin, in order (asdf-style fallbacks), the newest installed version that
-//! matches wins; `system` and `path:` specs are taken as they are. Specs that need upstream
+//! matches wins; `system` and `path:` specs are taken as they are — a `path:` spec from a pin
+//! file only once that file is trusted (`envm trust FILE`), since it runs code the file chose
+//! (pins from `ENVM_<TOOL>_VERSION`, the command line or the global config are the user's own). Specs that need upstream
 //! facts (node's `lts/…`) are matched against what installs recorded in their receipts; when
 //! nothing recorded those facts the pin is reported unresolved rather than guessed.
 
@@ -9,7 +11,8 @@ use std::path::PathBuf;
 
 use crate::installed;
 use crate::layout::Layout;
-use crate::pins::Pin;
+use crate::pins::{Pin, PinSource};
+use crate::sandbox::trust;
 use crate::spec::{Spec, SpecKind};
 use crate::tool::Tool;
 use crate::version::Version;
@@ -25,6 +28,8 @@ pub enum Resolution {
     },
     /// `path:` — a toolchain unpacked by the user at `dir`.
     Path { spec: Spec, dir: PathBuf },
+    /// `path:` in a pin file the user has not trusted: it would run code the file chose.
+    Untrusted { spec: Spec, file: PathBuf },
     /// `system` — the next executable on PATH after envm's shims.
     System { spec: Spec },
     /// Nothing installed matches; installing `spec` would fix it.
@@ -66,6 +71,14 @@ pub fn resolve_among(layout: &Layout, pin: &Pin, installed: &[Version]) -> Resol
         match spec.kind() {
             SpecKind::System => return Resolution::System { spec: spec.clone() },
             SpecKind::Path(path) => {
+                if let PinSource::File(file) = &pin.source
+                    && !trust::is_trusted(layout, file).unwrap_or(false)
+                {
+                    return Resolution::Untrusted {
+                        spec: spec.clone(),
+                        file: file.clone(),
+                    };
+                }
                 let dir = match pin.source.project_dir() {
                     Some(base) if path.is_relative() => base.join(path),
                     _ => path.clone(),

@@ -54,6 +54,12 @@ pub enum ShimError {
         source_desc: String,
         reason: String,
     },
+    #[error("{tool}@{spec} is pinned by {}, which is not trusted: a `path:` pin runs code the file chose", file.display())]
+    UntrustedPath {
+        tool: Tool,
+        spec: String,
+        file: PathBuf,
+    },
     #[error("{tool} {version} has no `{name}` in {}", bin_dir.display())]
     MissingBin {
         tool: Tool,
@@ -91,6 +97,10 @@ impl ShimError {
             ShimError::MissingBin { .. } => {
                 "pin a version that has it, or run `envm reshim`".into()
             }
+            ShimError::UntrustedPath { file, .. } => format!(
+                "review it and the folder it names, then run `envm trust {}`",
+                file.display()
+            ),
             ShimError::InstallFailed { request, .. } | ShimError::InstallSpawn { request, .. } => {
                 format!("run `envm install {request}` to see why")
             }
@@ -271,11 +281,15 @@ pub fn locate(
             }
             .into());
         }
+        Resolution::Untrusted { spec, file } => {
+            let spec = spec.to_string();
+            return Err(ShimError::UntrustedPath { tool, spec, file }.into());
+        }
     };
     let mut bin_dir = tool.bin_dir(&dir);
     // A python project's virtualenv, once created, is where python, pip & co. run from.
     let venv = match (tool, project_file.as_deref()) {
-        (Tool::Python, Some(file)) => python_venv::existing(file)?
+        (Tool::Python, Some(file)) => python_venv::existing(layout, file)?
             .filter(|venv| exec::is_executable(&venv.join("bin").join(name))),
         _ => None,
     };
@@ -284,13 +298,19 @@ pub fn locate(
     }
     let program = bin_dir.join(name);
     if !exec::is_executable(&program) {
-        return Err(ShimError::MissingBin {
-            tool,
-            version: label,
-            name: name_text(),
-            bin_dir,
-        }
-        .into());
+        // Another version of the toolchain exported this name (any `npm i -g` package can
+        // export `ls` or `git`): the pinned one lacks it, so the name is not the toolchain's
+        // here and runs what it would run without envm.
+        return match next_on_path(layout, name) {
+            Some(program) => Ok(system_target(tool, program, Some(pin), project_file)),
+            None => Err(ShimError::MissingBin {
+                tool,
+                version: label,
+                name: name_text(),
+                bin_dir,
+            }
+            .into()),
+        };
     }
     Ok(Target {
         tool,

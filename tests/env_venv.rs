@@ -58,6 +58,8 @@ fn venv_is_made_by_the_pinned_interpreter() {
         "envm.toml",
         "[tools]\npython = \"path:tc\"\n\n[python]\nvenv = \"env1\"\n",
     );
+    // A `path:` pin runs code the file chose: it needs trust (issue 8, item 4).
+    Run::of(env.envm(["trust"])).ok();
     let sub = env.work.join("src");
     std::fs::create_dir_all(&sub).unwrap();
     let mut cmd = env.envm(["venv"]);

@@ -13,4 +13,8 @@ mod project_env;
 mod sandbox;
 mod sandbox_escapes;
 mod sandbox_isolation;
+mod sandbox_paths;
+mod sandbox_secrets;
+mod shim_passthrough;
 mod shims;
+mod trust_gate;

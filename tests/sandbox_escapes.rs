@@ -268,13 +268,20 @@ both_users!(clone3_is_unavailable, |who| {
 
 both_users!(tiocsti_denied_including_high_bits, |who| {
     let s = Sbx::new(who);
-    let run = s.probe(r#"
+    // The run's own terminal is its stdin (no new pty can be made inside: /dev/pts is closed).
+    let (_master, slave) = crate::support::pty::open_pair();
+    let mut cmd = s.py_cmd(
+        SANDBOX,
+        r#"
 import fcntl, termios
-master, slave = os.openpty()
+slave = 0
 attempt("tiocsti", lambda: fcntl.ioctl(slave, termios.TIOCSTI, b"x"))
 attempt("tiocsti_high_bits", lambda: sc(16, slave, termios.TIOCSTI | (1 << 32), ctypes.addressof(ctypes.create_string_buffer(b"x"))))
 attempt("tiocsti_stdin", lambda: fcntl.ioctl(0, termios.TIOCSTI, b"x"))
-"#);
+"#,
+    );
+    cmd.stdin(std::process::Stdio::from(slave));
+    let run = crate::support::Run::of(cmd).ok();
     for name in ["tiocsti", "tiocsti_high_bits", "tiocsti_stdin"] {
         assert_denied_with(&run, name, "EPERM");
     }

@@ -128,6 +128,12 @@ pub(super) fn resolve_or_install(ctx: &Context, pin: &Pin) -> Result<Resolution,
             reason,
         }
         .into()),
+        Resolution::Untrusted { spec, file } => Err(ShimError::UntrustedPath {
+            tool: pin.tool,
+            spec: spec.to_string(),
+            file,
+        }
+        .into()),
         available => Ok(available),
     }
 }

@@ -1,15 +1,17 @@
 //! `envm venv [PATH]`: create the project's Python virtualenv with the pinned interpreter, by
 //! running that interpreter's own `-m venv`. PATH defaults to `[python] venv` in the project's
-//! `envm.toml` (relative to that file), else `.venv` beside the file that pins python.
+//! `envm.toml` (relative to that file), else `.venv` beside the file that pins python. The
+//! folder must be inside the project and new (or one `envm venv` made); envm records it in its
+//! data dir as its own, so shims and activation use it without `envm trust`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::Context;
 use super::exec::resolve_or_install;
 use crate::error::Error;
 use crate::pins;
-use crate::python_venv;
+use crate::python_venv::{self, VenvConfigError};
 use crate::resolve::Resolution;
 use crate::shim;
 use crate::tool::Tool;
@@ -51,15 +53,21 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             )
         })?,
     };
-    let project_dir = pin.source.project_dir().unwrap_or(&ctx.cwd).to_path_buf();
+    let project_file = pins::nearest_project_file(&ctx.cwd);
+    let project_dir = match &project_file {
+        Some(file) => file.parent().unwrap_or(&ctx.cwd),
+        None => pin.source.project_dir().unwrap_or(&ctx.cwd),
+    }
+    .to_path_buf();
     let target = match &args.path {
         Some(path) => ctx.cwd.join(path),
-        None => match pins::nearest_project_file(&ctx.cwd) {
-            Some(file) => python_venv::configured(&file)?,
+        None => match &project_file {
+            Some(file) => python_venv::configured(file)?,
             None => None,
         }
         .unwrap_or_else(|| project_dir.join(".venv")),
     };
+    check_target(ctx, &project_dir, &target)?;
     let status = Command::new(&python)
         .args(["-m", "venv"])
         .arg(&target)
@@ -72,6 +80,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         })?;
     match status.code() {
         Some(0) => {
+            python_venv::record_created(&ctx.layout, &target)?;
             println!("created {} with {}", target.display(), python.display());
             Ok(0)
         }
@@ -85,6 +94,30 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             None,
         )),
     }
+}
+
+/// The virtualenv goes inside the project, and never over a folder envm did not make (a
+/// repository's planted `bin/` would survive `-m venv` and then count as envm's own).
+fn check_target(ctx: &Context, project_dir: &Path, target: &Path) -> Result<(), Error> {
+    if !python_venv::is_inside(project_dir, target) {
+        return Err(VenvConfigError::TargetOutside {
+            venv: target.to_path_buf(),
+            project: project_dir.to_path_buf(),
+        }
+        .into());
+    }
+    let occupied = std::fs::read_dir(target).is_ok_and(|mut entries| entries.next().is_some())
+        || std::fs::symlink_metadata(target).is_ok_and(|m| !m.is_dir());
+    if occupied && !python_venv::is_created_by_envm(&ctx.layout, target) {
+        return Err(Error::msg(
+            format!(
+                "{} already exists and was not created by `envm venv`",
+                target.display()
+            ),
+            Some("remove it (or pick another folder), then run `envm venv` again".into()),
+        ));
+    }
+    Ok(())
 }
 
 fn pin_text(pin: &pins::Pin) -> String {

@@ -5,7 +5,7 @@
 
 use std::ffi::CString;
 use std::fs::File;
-use std::io::Read;
+use std::io::{self, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -66,19 +66,23 @@ pub fn ancestors(path: &Path) -> Vec<Dir<'_>> {
 }
 
 impl<'a> Dir<'a> {
-    /// The text of `name` in this folder; `None` when it is missing, unreadable or a folder.
-    /// Bytes that are not UTF-8 are replaced, so the parser names the file.
-    pub fn read(&self, name: &str) -> Option<String> {
+    /// The text of `name` in this folder; `None` when it is missing or a folder, an error
+    /// when it exists but cannot be read (permissions, a symlink loop …): a file made
+    /// unreadable must not be skipped. Bytes that are not UTF-8 are replaced, so the parser
+    /// names the file.
+    pub fn read(&self, name: &str) -> io::Result<Option<String>> {
         let mut bytes = Vec::new();
         match (&self.fd, CString::new(name)) {
             (Some(dir), Ok(name)) => {
                 // Most probes miss: a stat is cheaper than a failed open.
                 // SAFETY: `st` is plain data the call fills; valid fd and name; checked.
                 let mut st: libc::stat = unsafe { std::mem::zeroed() };
-                if unsafe { libc::fstatat(dir.as_raw_fd(), name.as_ptr(), &mut st, 0) } != 0
-                    || st.st_mode & libc::S_IFMT != libc::S_IFREG
-                {
-                    return None;
+                if unsafe { libc::fstatat(dir.as_raw_fd(), name.as_ptr(), &mut st, 0) } != 0 {
+                    let e = io::Error::last_os_error();
+                    return if is_absent(&e) { Ok(None) } else { Err(e) };
+                }
+                if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+                    return Ok(None);
                 }
                 // SAFETY: valid fd and NUL-terminated name; the result is checked.
                 let fd = unsafe {
@@ -89,18 +93,26 @@ impl<'a> Dir<'a> {
                     )
                 };
                 if fd < 0 {
-                    return None;
+                    let e = io::Error::last_os_error();
+                    return if denied_by_this_process_sandbox(&e, dir.as_raw_fd(), &name) {
+                        Ok(None)
+                    } else {
+                        Err(e)
+                    };
                 }
                 // SAFETY: a non-negative fd was just opened here and is owned by nobody else.
                 let mut file = unsafe { File::from_raw_fd(fd) };
-                file.read_to_end(&mut bytes).ok()?;
+                file.read_to_end(&mut bytes)?;
             }
-            _ => bytes = std::fs::read(self.path.join(name)).ok()?,
+            _ => match read_file(&self.path.join(name))? {
+                Some(read) => bytes = read,
+                None => return Ok(None),
+            },
         }
-        Some(match String::from_utf8(bytes) {
+        Ok(Some(match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        })
+        }))
     }
 
     /// The [`Stamp`] of `name` in this folder (following links), if it exists.
@@ -115,6 +127,39 @@ impl<'a> Dir<'a> {
             _ => stamp_path(&self.path.join(name)),
         }
     }
+}
+
+/// Whether a failed lookup means "no such file here" (as opposed to "there, but unreadable").
+pub fn is_absent(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(libc::ENOTDIR)
+}
+
+/// The bytes of the pin or config file at `path`; `None` when it does not exist (or is a
+/// folder, or is hidden from this process by its sandbox); an error when it exists but
+/// cannot be read.
+pub fn read_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if is_absent(&e) || e.kind() == io::ErrorKind::IsADirectory => Ok(None),
+        Err(e) => match CString::new(path.as_os_str().as_bytes()) {
+            Ok(name) if denied_by_this_process_sandbox(&e, libc::AT_FDCWD, &name) => Ok(None),
+            _ => Err(e),
+        },
+    }
+}
+
+/// Whether opening `name` (relative to `at`) failed only because a security module confines
+/// this process: envm's own sandbox (Landlock) hides files above the project from what runs
+/// inside it. The file's permissions allow reading it (`faccessat`, which Landlock does not
+/// restrict), so nothing in the project made it unreadable; outside the sandbox it is read.
+/// A file made unreadable by its permissions (`chmod 000`) fails that check and stays an
+/// error.
+fn denied_by_this_process_sandbox(e: &io::Error, at: libc::c_int, name: &std::ffi::CStr) -> bool {
+    if e.raw_os_error() != Some(libc::EACCES) {
+        return false;
+    }
+    // SAFETY: valid (or AT_FDCWD) directory fd and NUL-terminated name; only the result is used.
+    unsafe { libc::faccessat(at, name.as_ptr(), libc::R_OK, libc::AT_EACCESS) == 0 }
 }
 
 /// The [`Stamp`] of a file by path.
@@ -144,7 +189,7 @@ mod tests {
             let dirs = ancestors(&odd);
             let found: Vec<&Path> = dirs
                 .iter()
-                .filter(|d| d.read(".nvmrc").is_some())
+                .filter(|d| d.read(".nvmrc").unwrap().is_some())
                 .map(|d| d.path)
                 .collect();
             let expected: Vec<&Path> = odd
@@ -160,9 +205,9 @@ mod tests {
                 fd: None,
             },
         ] {
-            assert_eq!(dir.read(".nvmrc").as_deref(), Some("20\n"));
-            assert_eq!(dir.read("missing"), None);
-            assert_eq!(dir.read("sub"), None);
+            assert_eq!(dir.read(".nvmrc").unwrap().as_deref(), Some("20\n"));
+            assert_eq!(dir.read("missing").unwrap(), None);
+            assert_eq!(dir.read("sub").unwrap(), None);
             assert_eq!(dir.stamp(".nvmrc").map(|s| s.2), Some(3));
             assert_eq!(dir.stamp("missing"), None);
         }

@@ -1,11 +1,8 @@
 //! Parsers for every pin-file dialect envm reads, each as the tool that owns it reads it:
-//! envm's own `envm.toml` (and the global `config.toml`), asdf's `.tool-versions`, nvm's
-//! `.nvmrc`, pyenv's `.python-version`, `.node-version` and `.go-version`.
+//! asdf's `.tool-versions`, nvm's `.nvmrc`, pyenv's `.python-version`, `.node-version` and
+//! `.go-version`; envm's own `envm.toml` goes to its schema, [`super::project_file`].
 
-use std::collections::BTreeMap;
 use std::path::Path;
-
-use serde::Deserialize;
 
 use super::{Pin, PinError, PinSource};
 use crate::spec::Spec;
@@ -16,15 +13,26 @@ pub const PROJECT_FILES: [&str; 3] = ["envm.toml", ".envm.toml", ".tool-versions
 
 /// Parses a pin file by its name. `path` is used for the file name and in errors.
 pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    match name {
+    match file_name(path) {
         ".tool-versions" => parse_tool_versions(path, text),
         ".nvmrc" => parse_single(path, text, Tool::Node, true),
         ".node-version" => parse_single(path, text, Tool::Node, false),
         ".go-version" => parse_single(path, text, Tool::Go, false),
         ".python-version" => parse_python_version(path, text),
-        _ => parse_envm_toml(path, text),
+        _ => Ok(super::project_file::parse_cached(path, text)?.pins.clone()),
     }
+}
+
+/// Whether `path` is read with envm.toml's schema (any name but the other tools' pin files).
+pub fn is_project_toml(path: &Path) -> bool {
+    !matches!(
+        file_name(path),
+        ".tool-versions" | ".nvmrc" | ".node-version" | ".go-version" | ".python-version"
+    )
+}
+
+fn file_name(path: &Path) -> &str {
+    path.file_name().and_then(|n| n.to_str()).unwrap_or("")
 }
 
 fn malformed(
@@ -33,10 +41,11 @@ fn malformed(
     message: impl Into<String>,
     hint: Option<String>,
 ) -> PinError {
+    // Messages quote what the file holds: never print its control characters raw.
     PinError::Malformed {
         path: path.to_path_buf(),
         line,
-        message: message.into(),
+        message: super::project_file::printable(&message.into()),
         hint,
     }
 }
@@ -56,79 +65,6 @@ fn file_pin(path: &Path, tool: Tool, specs: Vec<Spec>) -> Pin {
 /// The part of a line before a `#` comment, trimmed.
 fn strip_comment(line: &str) -> &str {
     line.split('#').next().unwrap_or("").trim()
-}
-
-/// `envm.toml`'s `[tools]` table: `node = "22"`, `python = ["3.12", "3.11"]`.
-pub fn parse_envm_toml(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
-    #[derive(Deserialize)]
-    struct ProjectToml {
-        #[serde(default)]
-        tools: BTreeMap<String, toml::Spanned<ToolValue>>,
-    }
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum ToolValue {
-        One(Scalar),
-        Many(Vec<Scalar>),
-    }
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Scalar {
-        Text(String),
-        Integer(i64),
-        Float(f64),
-    }
-
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let doc: ProjectToml = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| line_of(s.start)).unwrap_or(1);
-        let message = e.message().trim().to_string();
-        malformed(
-            path,
-            line,
-            format!("invalid TOML: {message}"),
-            Some("envm.toml pins tools as `[tools]` entries: `node = \"22\"` or `python = [\"3.12\", \"3.11\"]`".into()),
-        )
-    })?;
-    let mut pins = Vec::new();
-    for (name, value) in doc.tools {
-        let line = line_of(value.span().start);
-        let tool = Tool::from_name(&name).ok_or_else(|| {
-            malformed(
-                path,
-                line,
-                format!("unknown tool `{name}` in [tools]"),
-                Some("envm manages python, node, go and zig".into()),
-            )
-        })?;
-        let scalars = match value.into_inner() {
-            ToolValue::One(s) => vec![s],
-            ToolValue::Many(list) => list,
-        };
-        if scalars.is_empty() {
-            return Err(malformed(
-                path,
-                line,
-                format!("`{name}` lists no version"),
-                None,
-            ));
-        }
-        let specs = scalars
-            .into_iter()
-            .map(|s| match s {
-                Scalar::Text(t) => parse_spec(path, line, tool, &t),
-                Scalar::Integer(i) => parse_spec(path, line, tool, &i.to_string()),
-                Scalar::Float(f) => Err(malformed(
-                    path,
-                    line,
-                    format!("`{name} = {f}` is a number, and numbers lose trailing zeros (3.10 reads as 3.1)"),
-                    Some(format!("quote the version: {name} = \"{f}\"")),
-                )),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        pins.push(file_pin(path, tool, specs));
-    }
-    Ok(pins)
 }
 
 /// asdf's `.tool-versions`: `tool version [version...]` per line, `#` comments, `nodejs` as an

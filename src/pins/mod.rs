@@ -3,11 +3,14 @@
 //! Precedence (first match wins): `ENVM_<TOOL>_VERSION`; then, walking up from the working
 //! directory to `/`, in each directory `envm.toml`, `.envm.toml`, `.tool-versions`, then the
 //! tool's own files (`.nvmrc`, `.node-version`, `.python-version`, `.go-version`); then the
-//! global `config.toml`. The nearest directory that pins a tool wins. Unreadable directories
-//! and files are skipped; malformed files are errors naming the file and line.
+//! global `config.toml`. The nearest directory that pins a tool wins. A pin file that exists
+//! but cannot be read is an error (never skipped: a file made unreadable must not silently
+//! drop its settings); malformed files are errors naming the file and line. `envm.toml`'s
+//! schema is [`project_file`].
 
 pub mod dir;
 mod formats;
+pub mod project_file;
 pub mod tracked;
 pub mod write;
 
@@ -19,7 +22,7 @@ use crate::spec::{Spec, SpecError};
 use crate::tool::Tool;
 use dir::Dir;
 
-pub use formats::{PROJECT_FILES, parse_file};
+pub use formats::{PROJECT_FILES, is_project_toml, parse_file};
 
 /// One tool's pin: the specs requested (the first is the default; asdf-style lists fall back to
 /// the next when the first is not installed) and where they came from.
@@ -79,6 +82,13 @@ pub enum PinError {
         message: String,
         hint: Option<String>,
     },
+    /// A pin or config file that exists but cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     /// `ENVM_<TOOL>_VERSION` holds an invalid spec.
     #[error("{var}: {source}")]
     Env {
@@ -92,6 +102,10 @@ impl PinError {
     pub fn hint(&self) -> Option<String> {
         match self {
             PinError::Malformed { hint, .. } => hint.clone(),
+            PinError::Unreadable { path, .. } => Some(format!(
+                "envm never skips a pin file it cannot read: make it readable (`chmod u+r {}`) or remove it",
+                path.display()
+            )),
             PinError::Env { var, source } => Some(format!("{}, or unset {var}", source.hint())),
         }
     }
@@ -129,8 +143,14 @@ fn find_inner(
     for dir in dir::ancestors(cwd) {
         if pin.is_none() {
             for name in candidate_files(tool) {
-                let Some(text) = dir.read(name) else { continue };
                 let path = dir.path.join(name);
+                let Some(text) = dir.read(name).map_err(|source| PinError::Unreadable {
+                    path: path.clone(),
+                    source,
+                })?
+                else {
+                    continue;
+                };
                 let found = parse_file(&path, &text)?
                     .into_iter()
                     .find(|p| p.tool == tool);
@@ -232,10 +252,10 @@ fn from_global(layout: &Layout, tools: &[Tool]) -> Result<Vec<Pin>, PinError> {
         return Ok(Vec::new());
     }
     let path = layout.global_config();
-    let Some(text) = read_if_readable(&path) else {
+    let Some(text) = read_if_exists(&path)? else {
         return Ok(Vec::new());
     };
-    let pins = formats::parse_envm_toml(&path, &text)?;
+    let pins = project_file::parse(&path, &text, project_file::Kind::Global)?.pins;
     Ok(pins
         .into_iter()
         .filter(|p| tools.contains(&p.tool))
@@ -246,24 +266,26 @@ fn from_global(layout: &Layout, tools: &[Tool]) -> Result<Vec<Pin>, PinError> {
         .collect())
 }
 
-/// Reads and parses the pin file `name` in `dir`; `None` when it does not exist or cannot be
-/// read.
+/// Reads and parses the pin file `name` in `dir`; `None` when it does not exist. A file that
+/// exists but cannot be read is an error.
 fn read_pin_file(dir: &Dir, name: &str) -> Result<Option<Vec<Pin>>, PinError> {
+    let path = dir.path.join(name);
     match dir.read(name) {
-        Some(text) => parse_file(&dir.path.join(name), &text).map(Some),
-        None => Ok(None),
+        Ok(Some(text)) => parse_file(&path, &text).map(Some),
+        Ok(None) => Ok(None),
+        Err(source) => Err(PinError::Unreadable { path, source }),
     }
 }
 
-/// The file's text, or `None` when it is missing, unreadable, a directory, or not UTF-8.
-fn read_if_readable(path: &Path) -> Option<String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-            // Not UTF-8: let the parser name the file rather than skipping it silently.
-            Some(String::from_utf8_lossy(&std::fs::read(path).ok()?).into_owned())
-        }
-        Err(_) => None,
+/// The file's text (bytes that are not UTF-8 replaced, so the parser names the file), or
+/// `None` when it does not exist; a file that exists but cannot be read is an error.
+pub(crate) fn read_if_exists(path: &Path) -> Result<Option<String>, PinError> {
+    match dir::read_file(path) {
+        Ok(bytes) => Ok(bytes.map(|b| String::from_utf8_lossy(&b).into_owned())),
+        Err(source) => Err(PinError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 

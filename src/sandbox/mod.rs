@@ -6,7 +6,7 @@
 //! ([`namespaces`], with a seccomp socket filter where namespaces are refused), a seccomp
 //! deny-list ([`seccomp`]), `no_new_privs`, no capabilities, closed inherited fds, a new session
 //! for batch runs, parent-death signal. [`policy`] turns flags and `[sandbox]` tables into
-//! [`Settings`]; [`trust`] records which project files may widen them; [`env_filter`] drops
+//! [`Settings`]; [`roots`] decides which paths a run may touch; [`trust`] records which project files may widen them; [`env_filter`] drops
 //! secrets; [`spawn`] forks, applies the layers in the child and waits.
 //!
 //! No re-exec helper is needed: the layers are applied in a freshly forked child, which is
@@ -19,6 +19,7 @@ pub mod landlock;
 pub mod mounts;
 pub mod namespaces;
 pub mod policy;
+pub mod roots;
 pub mod seccomp;
 pub mod spawn;
 pub mod trust;
@@ -113,6 +114,10 @@ pub enum SandboxError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Allowance(#[from] roots::AllowanceError),
+    #[error("refusing {} as the sandbox's private tool cache: it holds {}", .dir.display(), .holds.display())]
+    UnsafeCache { dir: PathBuf, holds: PathBuf },
     #[error("refusing to sandbox with {} as the project folder: it is / or holds your home folder, which would all become writable", .dir.display())]
     ProjectIsHome { dir: PathBuf },
     #[error("--allow-net, --allow-read, --allow-write and --allow-env need --sandbox")]
@@ -157,6 +162,8 @@ impl SandboxError {
             ),
             SandboxError::Config { .. } => "[sandbox] accepts policy = \"workspace-write\" | \"read-only\" | \"best-effort\", allow_net = true, allow_read = [paths], allow_write = [paths], allow_env = [names]".into(),
             SandboxError::BadPath { .. } => "create the folder first, or fix the path".into(),
+            SandboxError::Allowance(e) => e.hint(),
+            SandboxError::UnsafeCache { .. } => "point ENVM_HOME (or XDG_CACHE_HOME) at a cache dir beside your home, not above it".into(),
             SandboxError::ProjectIsHome { .. } => "run from a project folder (one holding envm.toml or another pin file, below your home)".into(),
             SandboxError::AllowWithoutSandbox => "add --sandbox, or a [sandbox] table to envm.toml".into(),
             SandboxError::CommandNotFound { .. } => "check the name, or that its toolchain is pinned and installed".into(),

@@ -57,13 +57,11 @@ impl Drop for MountPlan {
 
 /// What [`prepare`] needs from `run_sandboxed`.
 pub struct Request<'a> {
-    /// The canonical project folder.
-    pub project: &'a Path,
     pub layout: &'a Layout,
     /// Every writable root (their protected files become read-only).
-    pub writable: &'a [PathBuf],
-    /// Other paths the run reads (the program, `--allow-read` paths, PATH folders): kept
-    /// visible if they lie under `/tmp` or `/dev/shm`.
+    pub writable: Vec<PathBuf>,
+    /// The paths the run reads (project, toolchains, the program, `--allow-read` paths): kept
+    /// visible, with the writable roots, if they lie under `/tmp` or `/dev/shm`.
     pub visible: Vec<PathBuf>,
     /// The private folders that replace `/tmp` and `/dev/shm` (canonical).
     pub tmp: &'a Path,
@@ -268,9 +266,23 @@ fn link_back(tmp_root: &Path, tmp: &Path) -> Result<(), SandboxError> {
     std::os::unix::fs::symlink("/tmp", &link).map_err(made)
 }
 
+/// `paths` that are absolute and not symlinks now. Each was resolved without following
+/// symlinks by `roots`; one swapped for a symlink since (inside a writable tree) is left out,
+/// never followed: following it could keep a folder outside visible, and writable.
+fn real_paths<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> Vec<PathBuf> {
+    paths
+        .filter(|p| {
+            p.is_absolute()
+                && std::fs::symlink_metadata(p).is_ok_and(|m| !m.file_type().is_symlink())
+        })
+        .cloned()
+        .collect()
+}
+
 /// Works out every mount (before the fork): see the module comment.
 pub fn prepare(req: &Request) -> Result<MountPlan, SandboxError> {
-    let mut protected = protected_paths(req.writable, req.layout);
+    let writable = real_paths(req.writable.iter());
+    let mut protected = protected_paths(&writable, req.layout);
     // Deepest first: a folder cloned later carries the read-only mounts made inside it.
     protected.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
     let read_only = protected
@@ -278,18 +290,9 @@ pub fn prepare(req: &Request) -> Result<MountPlan, SandboxError> {
         .map(|p| node(p))
         .collect::<Result<_, _>>()?;
 
-    let mut visible: Vec<PathBuf> = req.writable.to_vec();
-    visible.extend([
-        req.project.to_path_buf(),
-        req.layout.data.clone(),
-        req.layout.config.clone(),
-    ]);
-    visible.extend(std::env::current_exe().ok());
-    visible.extend(req.visible.iter().cloned());
     // The private folders themselves are never kept (each replaces its system folder).
-    let visible: Vec<PathBuf> = visible
-        .iter()
-        .filter_map(|p| p.canonicalize().ok())
+    let visible: Vec<PathBuf> = real_paths(writable.iter().chain(&req.visible))
+        .into_iter()
         .filter(|p| {
             [req.tmp, req.shm]
                 .iter()
@@ -297,11 +300,6 @@ pub fn prepare(req: &Request) -> Result<MountPlan, SandboxError> {
         })
         .collect();
 
-    let writable: Vec<PathBuf> = req
-        .writable
-        .iter()
-        .filter_map(|p| p.canonicalize().ok())
-        .collect();
     let mut plan = MountPlan::default();
     plan.read_only = read_only;
     let mut closed = Vec::new();

@@ -11,10 +11,9 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
-use super::{PolicyName, SandboxError, SandboxFlags, env_filter, trust};
+use super::{PolicyName, SandboxError, SandboxFlags, env_filter, roots, trust};
 use crate::layout::Layout;
+use crate::pins::PinError;
 
 /// What the filesystem layer allows writing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,58 +72,46 @@ pub struct ProjectSandbox {
     pub widening: Vec<String>,
 }
 
-#[derive(Deserialize)]
-struct ProjectToml {
-    sandbox: Option<toml::Spanned<Table>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Table {
-    policy: Option<PolicyName>,
-    #[serde(default)]
-    allow_net: bool,
-    #[serde(default)]
-    allow_read: Vec<String>,
-    #[serde(default)]
-    allow_write: Vec<String>,
-    #[serde(default)]
-    allow_env: Vec<String>,
-}
-
 /// The `[sandbox]` table of `project_file` (an envm.toml), or `None` when the file is missing
 /// or has no such table. Trust is checked later, by [`decide`].
 pub fn project_policy(project_file: &Path) -> Result<Option<ProjectSandbox>, SandboxError> {
-    let text = match std::fs::read_to_string(project_file) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(SandboxError::Read {
-                path: project_file.to_path_buf(),
-                source,
+    // The one schema (parsed once per process, shared with pin discovery): an unknown table
+    // or key is an error there, so a typo never drops the sandbox.
+    let file = match crate::pins::project_file::load(project_file) {
+        Ok(Some(file)) => file,
+        Ok(None) => return Ok(None),
+        Err(PinError::Unreadable { path, source }) => {
+            return Err(SandboxError::Read { path, source });
+        }
+        Err(PinError::Malformed {
+            path,
+            line,
+            message,
+            ..
+        }) => {
+            return Err(SandboxError::Config {
+                file: path,
+                line,
+                message,
+            });
+        }
+        Err(other) => {
+            return Err(SandboxError::Config {
+                file: project_file.to_path_buf(),
+                line: 1,
+                message: other.to_string(),
             });
         }
     };
-    // Every shim in a project with an envm.toml asks this: most such files have no
-    // [sandbox] table, and then need no parse (pin discovery already reported a broken file).
-    if !text.contains("sandbox") {
+    let Some(table) = file.sandbox.clone() else {
         return Ok(None);
-    }
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    };
+    let line = table.line;
     let config_error = |line: usize, message: String| SandboxError::Config {
         file: project_file.to_path_buf(),
         line,
         message,
     };
-    let doc: ProjectToml = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map(|s| line_of(s.start)).unwrap_or(1);
-        config_error(line, e.message().trim().to_string())
-    })?;
-    let Some(spanned) = doc.sandbox else {
-        return Ok(None);
-    };
-    let line = line_of(spanned.span().start);
-    let table = spanned.into_inner();
     let dir = project_file.parent().unwrap_or(Path::new("/"));
     let project = dir.canonicalize().map_err(|source| SandboxError::Read {
         path: dir.to_path_buf(),
@@ -148,10 +135,8 @@ pub fn project_policy(project_file: &Path) -> Result<Option<ProjectSandbox>, San
         ("allow_write", &table.allow_write, &mut settings.allow_write),
     ] {
         for raw in list {
-            let path = project
-                .join(raw)
-                .canonicalize()
-                .map_err(|e| config_error(line, format!("{key}: `{raw}` cannot be opened: {e}")))?;
+            let path = roots::resolve_allowance(&project, Path::new(raw))
+                .map_err(|e| config_error(line, format!("{key}: `{raw}`: {e}")))?;
             if !path.starts_with(&project) {
                 widening.push(format!("{key} {} (outside the project)", path.display()));
             }
@@ -212,11 +197,7 @@ pub fn decide(
         (&flags.allow_write, &mut settings.allow_write),
     ] {
         for path in list {
-            let full = cwd.join(path);
-            let canonical = full
-                .canonicalize()
-                .map_err(|source| SandboxError::BadPath { path: full, source })?;
-            out.push(canonical);
+            out.push(roots::resolve_allowance(cwd, path)?);
         }
     }
     settings.allow_env.extend(flags.allow_env.iter().cloned());
@@ -233,10 +214,14 @@ pub fn project_dir(cwd: &Path, home: Option<&Path>) -> PathBuf {
             .flat_map(|t| t.own_pin_files().iter()),
     );
     let names: Vec<&str> = names.copied().collect();
+    // Compared in canonical form: a home reached through a symlink (`/home -> var/home`)
+    // still stops the search.
+    let home = roots::canonical_home(home);
+    let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
     cwd.ancestors()
-        .take_while(|dir| home.is_none_or(|h| !h.starts_with(dir)))
+        .take_while(|dir| home.as_ref().is_none_or(|h| !h.starts_with(dir)))
         .find(|dir| names.iter().any(|n| dir.join(n).is_file()))
-        .unwrap_or(cwd)
+        .unwrap_or(&cwd)
         .to_path_buf()
 }
 
@@ -305,6 +290,36 @@ mod tests {
         assert_eq!(project_dir(&sub, Some(&home)), sub);
         std::fs::write(home.join("proj/.nvmrc"), "22\n").unwrap();
         assert_eq!(project_dir(&sub, Some(&home)), home.join("proj"));
+    }
+
+    #[test]
+    fn project_dir_compares_canonical_home() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let real_home = root.join("var/home/me");
+        std::fs::create_dir_all(real_home.join("proj")).unwrap();
+        std::fs::write(real_home.join(".tool-versions"), "ruby 3.3.0\n").unwrap();
+        std::os::unix::fs::symlink("var/home", root.join("homes")).unwrap();
+        let home = root.join("homes/me");
+        let proj = real_home.join("proj");
+        assert_eq!(project_dir(&proj, Some(&home)), proj);
+    }
+
+    #[test]
+    fn symlinked_allowance_names_the_link() {
+        let (dir, _) = project("");
+        std::os::unix::fs::symlink("out", dir.path().join("link")).unwrap();
+        std::fs::write(
+            dir.path().join("envm.toml"),
+            "[sandbox]\nallow_read = [\"link\"]\n",
+        )
+        .unwrap();
+        match project_policy(&dir.path().join("envm.toml")) {
+            Err(SandboxError::Config { message, .. }) => {
+                assert!(message.contains("link is a symlink"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

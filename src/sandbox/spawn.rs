@@ -18,10 +18,10 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use super::landlock::{self as ll, Roots};
+use super::landlock as ll;
 use super::namespaces::{self, IdMaps};
-use super::policy::{FsPolicy, Settings};
-use super::{SandboxError, env_filter, init, mounts, seccomp};
+use super::policy::Settings;
+use super::{SandboxError, env_filter, init, mounts, roots, seccomp};
 use crate::layout::Layout;
 
 /// Steps the child reports failures of (index sent through the pipe).
@@ -119,34 +119,6 @@ fn find_program(name: &OsStr, path: Option<&OsStr>, cwd: &Path) -> Option<PathBu
         .find(|p| is_exec(p))
 }
 
-/// The tool caches a workspace-write run may write: npm, pip and go build caches (created
-/// if missing), and the Go module cache if present.
-fn tool_caches(home: &Path, env: &[(OsString, OsString)]) -> Vec<PathBuf> {
-    let var = |name: &str| {
-        env.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| PathBuf::from(v))
-            .filter(|p| p.is_absolute())
-    };
-    let cache_home = var("XDG_CACHE_HOME").unwrap_or_else(|| home.join(".cache"));
-    let created = [
-        var("npm_config_cache").unwrap_or_else(|| home.join(".npm")),
-        var("PIP_CACHE_DIR").unwrap_or_else(|| cache_home.join("pip")),
-        var("GOCACHE").unwrap_or_else(|| cache_home.join("go-build")),
-    ];
-    let mut out = Vec::new();
-    for dir in created {
-        if std::fs::create_dir_all(&dir).is_ok() {
-            out.push(dir);
-        }
-    }
-    let modcache = var("GOMODCACHE").unwrap_or_else(|| home.join("go/pkg/mod"));
-    if modcache.is_dir() {
-        out.push(modcache);
-    }
-    out
-}
-
 /// Whether the kernel has seccomp filtering.
 fn seccomp_available() -> bool {
     // SAFETY: PR_GET_SECCOMP takes no pointer.
@@ -184,19 +156,7 @@ pub fn run_sandboxed(
             missing.join("; ")
         );
     }
-    let project = project_dir.canonicalize().map_err(io_err(format!(
-        "cannot open project folder {}",
-        project_dir.display()
-    )))?;
-    let home = env
-        .iter()
-        .find(|(k, _)| k == "HOME")
-        .map(|(_, v)| PathBuf::from(v))
-        .and_then(|h| h.canonicalize().ok())
-        .filter(|h| h.parent().is_some());
-    if project.parent().is_none() || home.as_ref().is_some_and(|h| h.starts_with(&project)) {
-        return Err(SandboxError::ProjectIsHome { dir: project });
-    }
+    let site = roots::Site::locate(project_dir, env)?;
     let tmp = tempfile::Builder::new()
         .prefix("envm-sandbox-")
         .tempdir()
@@ -216,60 +176,35 @@ pub fn run_sandboxed(
         .find(|(k, _)| k == "PATH")
         .map(|(_, v)| v.as_os_str());
     let resolved =
-        find_program(program, path_var, &project_dir_cwd(&project)).ok_or_else(|| {
+        find_program(program, path_var, &project_dir_cwd(&site.project)).ok_or_else(|| {
             SandboxError::CommandNotFound {
                 program: program.to_os_string(),
             }
         })?;
 
-    let mut roots = Roots {
-        read: ll::system_except(home.as_deref()),
-        ..Roots::default()
-    };
-    roots.read.extend([
-        project.clone(),
-        layout.data.clone(),
-        layout.config.clone(),
-        resolved.clone(),
-    ]);
-    roots.read.extend(std::env::current_exe().ok());
-    if let (Some(home), Some(path)) = (&home, path_var) {
-        // Toolchains installed in the home folder and put on PATH stay usable.
-        roots
-            .read
-            .extend(std::env::split_paths(path).filter(|d| d.starts_with(home) && d != home));
-    }
-    roots.read.extend(settings.allow_read.iter().cloned());
-    if settings.fs == FsPolicy::WorkspaceWrite {
-        roots.write.push(project.clone());
-        if let Some(home) = &home {
-            roots.write.extend(tool_caches(home, &env));
-        }
-    }
-    roots.write.push(tmp_path.clone());
-    roots.write.extend(settings.allow_write.iter().cloned());
-    roots.devices = ll::DEVICES.iter().map(PathBuf::from).collect();
+    let mut roots = roots::compute(settings, layout, &site, &resolved, &tmp_path, &mut env)?;
     // The mount namespace's read-only paths and private /tmp and /dev/shm (see `mounts`).
     let shm = mounts::private_shm()?;
     roots.write.push(shm.path().to_path_buf());
     let mounts = mounts::prepare(&mounts::Request {
-        project: &project,
         layout,
-        writable: &roots.write,
-        visible: [resolved.clone()]
-            .into_iter()
-            .chain(settings.allow_read.iter().cloned())
-            .chain(
-                path_var
-                    .map(|p| std::env::split_paths(p).collect::<Vec<_>>())
-                    .unwrap_or_default(),
-            )
+        writable: roots
+            .write
+            .iter()
+            .chain(&roots.allowed_write)
+            .cloned()
+            .collect(),
+        visible: roots
+            .read
+            .iter()
+            .chain(&roots.allowed_read)
+            .cloned()
             .collect(),
         tmp: &tmp_path,
         shm: shm.path(),
     })?;
     let ruleset = if ll::kernel_abi() >= 1 {
-        Some(ll::build(&roots)?)
+        Some(ll::build(roots)?)
     } else {
         None
     };

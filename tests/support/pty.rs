@@ -11,6 +11,30 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// A new pseudo-terminal: its master side and its slave side (50 rows, 200 columns).
+pub fn open_pair() -> (File, OwnedFd) {
+    let (mut master_fd, mut slave_fd) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 50,
+        ws_col: 200,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two fds into the given out-pointers; the size is read only.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master_fd,
+            &mut slave_fd,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both fds were just created by openpty and are owned here only.
+    unsafe { (File::from_raw_fd(master_fd), OwnedFd::from_raw_fd(slave_fd)) }
+}
+
 pub struct PtyShell {
     master: File,
     child: Child,
@@ -21,27 +45,7 @@ pub struct PtyShell {
 impl PtyShell {
     /// Starts `cmd` with a new pty as its stdin, stdout, stderr and controlling terminal.
     pub fn spawn(mut cmd: Command) -> PtyShell {
-        let (mut master_fd, mut slave_fd) = (0, 0);
-        let size = libc::winsize {
-            ws_row: 50,
-            ws_col: 200,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        // SAFETY: openpty writes two fds into the given out-pointers; the size is read only.
-        let rc = unsafe {
-            libc::openpty(
-                &mut master_fd,
-                &mut slave_fd,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                &size,
-            )
-        };
-        assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-        // SAFETY: both fds were just created by openpty and are owned here only.
-        let master = unsafe { File::from_raw_fd(master_fd) };
-        let slave = unsafe { OwnedFd::from_raw_fd(slave_fd) };
+        let (master, slave) = open_pair();
         cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave.try_clone().unwrap()))
             .stderr(Stdio::from(slave));
