@@ -16,9 +16,11 @@
 pub mod env_filter;
 pub mod init;
 pub mod landlock;
+pub mod mount_api;
 pub mod mounts;
 pub mod namespaces;
 pub mod policy;
+pub mod report;
 pub mod roots;
 pub mod seccomp;
 pub mod spawn;

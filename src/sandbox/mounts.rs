@@ -20,17 +20,14 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::SandboxError;
+use super::mount_api::{
+    MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, Node, bind, make_private,
+};
+pub use super::mount_api::{allow_reading_proc, mount_proc};
 use super::namespaces::StepError;
 use crate::layout::Layout;
 use crate::pins::PROJECT_FILES;
 use crate::tool::Tool;
-
-/// A path the child reopens, and the inode it must still be (`None`: trusted system path).
-#[derive(Debug)]
-struct Node {
-    path: CString,
-    id: Option<(u64, u64)>,
-}
 
 /// Every mount the child makes, in order.
 #[derive(Debug, Default)]
@@ -150,11 +147,23 @@ pub fn protected_paths(writable: &[PathBuf], layout: &Layout) -> Vec<PathBuf> {
         }
     }
     for own in [&layout.data, &layout.config] {
+        // Made now if missing, so the run cannot make it (with planted shims) instead.
+        if !own.exists() && landing(own).is_some_and(|p| inside(&p)) {
+            let _ = std::fs::create_dir_all(own);
+        }
         add_target(&mut out, own);
     }
     out.sort();
     out.dedup();
     out
+}
+
+/// Where the missing `path` would be: its nearest existing ancestor in canonical form, plus
+/// the rest.
+fn landing(path: &Path) -> Option<PathBuf> {
+    let existing = path.ancestors().find(|a| a.exists())?;
+    let rest = path.strip_prefix(existing).ok()?;
+    Some(existing.canonicalize().ok()?.join(rest))
 }
 
 /// For the system folder `replaced` (its canonical path) and its private stand-in `private`:
@@ -349,149 +358,10 @@ pub fn private_shm() -> Result<tempfile::TempDir, SandboxError> {
     Ok(dir)
 }
 
-// ---- child side: raw syscalls only, no allocation ----
-
-const OPEN_TREE_CLONE: u32 = 1;
-const AT_RECURSIVE: u32 = 0x8000;
-const MOVE_MOUNT_F_EMPTY_PATH: u32 = 0x4;
-const MOVE_MOUNT_T_EMPTY_PATH: u32 = 0x40;
-const MOUNT_ATTR_RDONLY: u64 = 0x1;
-const MOUNT_ATTR_NOSUID: u64 = 0x2;
-const MOUNT_ATTR_NODEV: u64 = 0x4;
-
-#[repr(C)]
-struct MountAttr {
-    attr_set: u64,
-    attr_clr: u64,
-    propagation: u64,
-    userns_fd: u64,
-}
-
-fn errno() -> i32 {
-    // SAFETY: reading this thread's errno.
-    unsafe { *libc::__errno_location() }
-}
-
-/// Closes its fd when dropped (no allocation).
-struct Fd(i32);
-
-impl Drop for Fd {
-    fn drop(&mut self) {
-        // SAFETY: closing an fd this guard owns.
-        unsafe { libc::close(self.0) };
-    }
-}
-
-/// Opens `node` (`O_PATH|O_NOFOLLOW`, or following for a trusted system path) and checks it is
-/// still the inode the parent saw (ESTALE if not).
-fn open_node(node: &Node) -> Result<Fd, i32> {
-    let nofollow = if node.id.is_some() {
-        libc::O_NOFOLLOW
-    } else {
-        0
-    };
-    // SAFETY: a NUL-terminated path owned by the plan.
-    let fd = unsafe {
-        libc::open(
-            node.path.as_ptr(),
-            libc::O_PATH | libc::O_CLOEXEC | nofollow,
-        )
-    };
-    if fd < 0 {
-        return Err(errno());
-    }
-    let fd = Fd(fd);
-    if let Some((dev, ino)) = node.id {
-        // SAFETY: fstat into a zeroed stack struct.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        if unsafe { libc::fstat(fd.0, &mut st) } != 0 {
-            return Err(errno());
-        }
-        if st.st_dev != dev || st.st_ino != ino {
-            return Err(libc::ESTALE);
-        }
-    }
-    Ok(fd)
-}
-
-/// A detached recursive copy of the mount tree at `fd`, optionally with `attrs` set on it.
-fn clone_tree(fd: &Fd, attrs: u64) -> Result<Fd, i32> {
-    let flags =
-        OPEN_TREE_CLONE | libc::O_CLOEXEC as u32 | AT_RECURSIVE | libc::AT_EMPTY_PATH as u32;
-    // SAFETY: open_tree on a valid fd with an empty path.
-    let tree = unsafe { libc::syscall(libc::SYS_open_tree, fd.0, c"".as_ptr(), flags) };
-    if tree < 0 {
-        return Err(errno());
-    }
-    let tree = Fd(tree as i32);
-    if attrs != 0 {
-        let attr = MountAttr {
-            attr_set: attrs,
-            attr_clr: 0,
-            propagation: 0,
-            userns_fd: 0,
-        };
-        let flags = libc::AT_EMPTY_PATH as u32 | AT_RECURSIVE;
-        // SAFETY: mount_setattr with a correctly sized struct on the stack.
-        let rc = unsafe {
-            libc::syscall(
-                libc::SYS_mount_setattr,
-                tree.0,
-                c"".as_ptr(),
-                flags,
-                &attr as *const MountAttr,
-                std::mem::size_of::<MountAttr>(),
-            )
-        };
-        if rc != 0 {
-            return Err(errno());
-        }
-    }
-    Ok(tree)
-}
-
-/// Attaches the detached `tree` onto exactly the object `target` refers to.
-fn attach(tree: &Fd, target: &Fd) -> Result<(), i32> {
-    let flags = MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH;
-    // SAFETY: move_mount between two valid fds with empty paths.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_move_mount,
-            tree.0,
-            c"".as_ptr(),
-            target.0,
-            c"".as_ptr(),
-            flags,
-        )
-    };
-    if rc != 0 { Err(errno()) } else { Ok(()) }
-}
-
-/// Binds `source` (a copy of its mount tree, with `attrs`) onto `target`.
-fn bind(source: &Node, target: &Node, attrs: u64) -> Result<(), i32> {
-    let from = open_node(source)?;
-    let tree = clone_tree(&from, attrs)?;
-    drop(from);
-    let to = open_node(target)?;
-    attach(&tree, &to)
-}
-
 /// Makes every mount (run in the child, in its new mount namespace, before forking the PID
 /// namespace's init): private propagation, read-only binds, kept roots, private folders.
 pub fn apply(plan: &MountPlan) -> Result<(), StepError> {
-    // SAFETY: mount with static strings and no data.
-    let rc = unsafe {
-        libc::mount(
-            c"none".as_ptr(),
-            c"/".as_ptr(),
-            std::ptr::null(),
-            libc::MS_REC | libc::MS_PRIVATE,
-            std::ptr::null(),
-        )
-    };
-    if rc != 0 {
-        return Err(("making mounts private", errno()));
-    }
+    make_private().map_err(|e| ("making mounts private", e))?;
     for node in &plan.read_only {
         bind(
             node,
@@ -508,63 +378,6 @@ pub fn apply(plan: &MountPlan) -> Result<(), StepError> {
             .map_err(|e| ("private /tmp and /dev/shm", e))?;
     }
     Ok(())
-}
-
-/// Adds a Landlock rule reading (and executing, for `/proc/self/exe`) beneath the fresh
-/// /proc to the not yet enforced ruleset `ruleset_fd`: the rule for the system folders was
-/// made on the host's /proc, and Landlock does not look through mount points.
-pub fn allow_reading_proc(ruleset_fd: i32) -> Result<(), i32> {
-    #[repr(C, packed)]
-    struct PathBeneathAttr {
-        allowed_access: u64,
-        parent_fd: i32,
-    }
-    const EXECUTE: u64 = 1 << 0;
-    const READ_FILE: u64 = 1 << 2;
-    const READ_DIR: u64 = 1 << 3;
-    const RULE_PATH_BENEATH: u32 = 1;
-    // SAFETY: a static NUL-terminated path.
-    let proc_fd = unsafe {
-        libc::open(
-            c"/proc".as_ptr(),
-            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
-        )
-    };
-    if proc_fd < 0 {
-        return Err(errno());
-    }
-    let proc_fd = Fd(proc_fd);
-    let attr = PathBeneathAttr {
-        allowed_access: EXECUTE | READ_FILE | READ_DIR,
-        parent_fd: proc_fd.0,
-    };
-    // SAFETY: landlock_add_rule with a packed attribute on the stack.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_landlock_add_rule,
-            ruleset_fd,
-            RULE_PATH_BENEATH,
-            &attr as *const PathBeneathAttr,
-            0u32,
-        )
-    };
-    if rc != 0 { Err(errno()) } else { Ok(()) }
-}
-
-/// Mounts a fresh proc for the current PID namespace on /proc (run by its init).
-pub fn mount_proc() -> Result<(), i32> {
-    let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
-    // SAFETY: mount with static strings and no data.
-    let rc = unsafe {
-        libc::mount(
-            c"proc".as_ptr(),
-            c"/proc".as_ptr(),
-            c"proc".as_ptr(),
-            flags,
-            std::ptr::null(),
-        )
-    };
-    if rc != 0 { Err(errno()) } else { Ok(()) }
 }
 
 #[cfg(test)]

@@ -198,20 +198,10 @@ pub fn probe_isolation() -> IsolationProbe {
         if unshare_layers(false, true).is_err() {
             return 11;
         }
-        // SAFETY: mount with static strings and no data.
-        let private = unsafe {
-            libc::mount(
-                c"none".as_ptr(),
-                c"/".as_ptr(),
-                std::ptr::null(),
-                libc::MS_REC | libc::MS_PRIVATE,
-                std::ptr::null(),
-            )
-        };
-        if private != 0 {
+        if super::mount_api::make_private().is_err() {
             return 12;
         }
-        match in_child(|| super::mounts::mount_proc().map_or(14, |()| 0)) {
+        match in_child(|| super::mount_api::mount_proc().map_or(14, |()| 0)) {
             0 => 0,
             14 => 14,
             _ => 13,
