@@ -3,7 +3,7 @@
 //!
 //! - as a shim does it on every call (`shim::locate`: pin discovery, the installed versions from
 //!   the shims index written at reshim time, the newest match, the binary's path);
-//! - through the library's plain engine (`pins::find` + `resolve::resolve`, which lists
+//! - through the library's plain engine (`project::find` + `resolve::resolve`, which lists
 //!   `installs/node/` itself), as `envm current` does.
 //!
 //! Run with `cargo bench --bench resolve`. Prints the median, p90 and minimum of per-call times.
@@ -14,10 +14,10 @@ use std::time::Instant;
 
 use envm::layout::Layout;
 use envm::link::{self, ShimIndex};
-use envm::pins;
+use envm::project;
 use envm::resolve::{self, Resolution};
-use envm::shim;
-use envm::tool::Tool;
+use envm::run::shim;
+use envm::tools::Tool;
 
 fn main() {
     let root = tempfile::tempdir().expect("temp dir");
@@ -50,7 +50,7 @@ fn main() {
         target.program
     };
     let engine = |dir: &Path| {
-        let pin = pins::find(Tool::Node, dir, &layout)
+        let pin = project::find(Tool::Node, dir, &layout)
             .expect("pins")
             .expect("pinned");
         match resolve::resolve(&layout, &pin) {

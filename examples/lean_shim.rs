@@ -13,5 +13,5 @@ pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
         .file_name()
         .unwrap_or(arg0.as_os_str())
         .to_os_string();
-    c_int::from(envm::shim::main(&name))
+    c_int::from(envm::run::shim::main(&name))
 }

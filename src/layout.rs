@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::tool::Tool;
+use crate::tools::Tool;
 use crate::version::Version;
 
 /// Name of the receipt written into each completed install.

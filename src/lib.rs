@@ -1,28 +1,19 @@
-//! envm: a language-environment manager. Data flows one way through these modules:
-//! pin ([`pins`]) → spec ([`spec`]) → resolve ([`resolve`]) → fetch → verify → unpack → link
-//! → exec ([`link`] keeps the shims, [`shim`] and [`exec`] run programs, [`activate`]
-//! drives shell activation). [`cli`] is the `envm …` command line over them.
+//! envm: a language-environment manager. Data flows one way, one folder per stage:
+//! [`project`] (envm.toml, pin files, `[env]`) → [`resolve`] (the installed version a pin
+//! selects; versions and specs are [`version`]) → [`fetch`] (upstream releases, HTTP, verify,
+//! unpack, atomic install, envm.lock) → [`link`] (the shims folder and its index) → [`run`]
+//! (the shim, `exec`, shell activation) → [`sandbox`]. [`tools`] describes each tool; [`cli`]
+//! is the `envm …` command line over the stages.
 
-pub mod activate;
 pub mod cli;
-pub mod error;
-pub mod exec;
 pub mod fetch;
 pub mod host;
-pub mod index_cache;
-pub mod install;
-pub mod installed;
 pub mod layout;
 pub mod link;
-pub mod lockfile;
-pub mod pins;
-pub mod project_env;
-pub mod provider;
+pub mod project;
 pub mod python_venv;
 pub mod resolve;
+pub mod run;
 pub mod sandbox;
-pub mod shim;
-pub mod spec;
-pub mod tool;
-pub mod unpack;
+pub mod tools;
 pub mod version;

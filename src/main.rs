@@ -23,7 +23,7 @@ pub extern "C" fn main(
     let code = if name.is_empty() || name.as_encoded_bytes().starts_with(b"envm") {
         envm::cli::status()
     } else {
-        envm::shim::main(name)
+        envm::run::shim::main(name)
     };
     let _ = std::io::stdout().flush();
     code.into()

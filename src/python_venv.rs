@@ -14,9 +14,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
 use crate::layout::Layout;
-use crate::pins::PinError;
-use crate::pins::project_file::{self, ProjectFile, printable};
-use crate::pins::write::write_atomically;
+use crate::project::PinError;
+use crate::project::project_file::{self, ProjectFile, printable};
+use crate::project::write::write_atomically;
 use crate::sandbox::{SandboxError, trust};
 
 /// A `[python] venv` setting that cannot be used.

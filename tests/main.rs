@@ -8,6 +8,7 @@ mod completions;
 mod env_venv;
 mod install;
 mod install_safety;
+mod npm_registry;
 mod pins;
 mod project_env;
 mod sandbox;

@@ -92,9 +92,12 @@ fn argv0_is_the_real_path_and_the_toolchain_leads_path() {
         "{}",
         out.stderr
     );
-    // A binary the pinned toolchain does not have is "command not found", not another one's.
+    // A binary the pinned toolchain does not have is never another version's: with nothing
+    // else of that name on PATH it is "command not found" (shim_passthrough covers the rest).
     std::fs::remove_file(p.bin22.join("npx")).unwrap();
-    let out = Run::of(shim(&env, "npx", &p.p22, NOARGS)).code(127);
+    let mut npx = shim(&env, "npx", &p.p22, NOARGS);
+    npx.env("PATH", std::env::join_paths([&env.shims_dir()]).unwrap());
+    let out = Run::of(npx).code(127);
     assert!(
         out.stderr.contains("node 22.11.0 has no `npx`"),
         "{}",

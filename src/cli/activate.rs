@@ -1,8 +1,8 @@
 //! `envm activate bash|zsh|fish [--shims]`: print the shell init to `eval` (or `source`).
 
 use super::Context;
-use crate::activate::{self, Shell};
-use crate::error::Error;
+use crate::cli::error::Error;
+use crate::run::activate::{self, Shell};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -4,10 +4,10 @@
 use serde::Serialize;
 
 use super::{Context, print_json};
-use crate::error::Error;
-use crate::pins::{self, Pin};
+use crate::cli::error::Error;
+use crate::project::{self, Pin};
 use crate::resolve::{self, Resolution};
-use crate::tool::Tool;
+use crate::tools::Tool;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,11 +32,11 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let pins: Vec<Pin> = match &args.tool {
         Some(name) => {
             let tool = Tool::from_name(name).ok_or_else(|| Error::UnknownTool(name.clone()))?;
-            pins::find(tool, &ctx.cwd, &ctx.layout)?
+            project::find(tool, &ctx.cwd, &ctx.layout)?
                 .into_iter()
                 .collect()
         }
-        None => pins::find_all(&ctx.cwd, &ctx.layout)?,
+        None => project::find_all(&ctx.cwd, &ctx.layout)?,
     };
     let rows: Vec<(CurrentRow, Resolution)> = pins
         .iter()

@@ -6,8 +6,8 @@
 use serde::Serialize;
 
 use super::{Context, current::requested_text, print_json};
-use crate::error::Error;
-use crate::pins;
+use crate::cli::error::Error;
+use crate::project;
 use crate::sandbox::{landlock, namespaces};
 
 #[derive(Debug, clap::Args)]
@@ -197,7 +197,7 @@ fn shims_check(ctx: &Context) -> Check {
 }
 
 fn pins_check(ctx: &Context) -> Check {
-    match pins::find_all(&ctx.cwd, &ctx.layout) {
+    match project::find_all(&ctx.cwd, &ctx.layout) {
         Ok(found) if found.is_empty() => check(
             "pins here",
             false,

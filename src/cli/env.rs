@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use std::ffi::OsStr;
 
 use super::{Context, print_json};
-use crate::activate::{self, Shell};
-use crate::error::Error;
-use crate::exec;
-use crate::pins;
-use crate::project_env;
+use crate::cli::error::Error;
+use crate::project;
+use crate::project::env as project_env;
+use crate::run::activate::{self, Shell};
+use crate::run::exec;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             .to_string_lossy()
             .into_owned(),
     )];
-    if let Some(file) = pins::nearest_project_file(&ctx.cwd)
+    if let Some(file) = project::nearest_project_file(&ctx.cwd)
         && let Some(project) = project_env::load(&ctx.layout, &file)?
     {
         vars.retain(|(name, _)| !project.vars.iter().any(|(n, _)| n == name));

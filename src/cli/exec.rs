@@ -8,14 +8,14 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use super::Context;
-use crate::error::Error;
-use crate::exec::{self, Env, ExecError};
-use crate::pins::{self, Pin, PinSource};
-use crate::project_env;
+use crate::cli::error::Error;
+use crate::project::env as project_env;
+use crate::project::{self, Pin, PinSource};
 use crate::resolve::{self, Resolution};
+use crate::run::exec::{self, Env, ExecError};
+use crate::run::shim::{self, ShimError};
 use crate::sandbox::{self, SandboxFlags};
-use crate::shim::{self, ShimError};
-use crate::spec::ToolRequest;
+use crate::version::spec::ToolRequest;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,14 +31,14 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     // Decided first: a refused sandbox (untrusted widening) must not install anything.
-    let project = match pins::nearest_project_file(&ctx.cwd) {
+    let project = match project::nearest_project_file(&ctx.cwd) {
         Some(file) => sandbox::project_policy(&file)?,
         None => None,
     };
     let sandbox = sandbox::decide(Some(&args.sandbox), project, &ctx.layout, &ctx.cwd)?;
     let dirs = toolchain_dirs(ctx, &args.requests)?;
     let mut env = exec::toolchain_env(&dirs, None);
-    if let Some(file) = pins::nearest_project_file(&ctx.cwd)
+    if let Some(file) = project::nearest_project_file(&ctx.cwd)
         && let Some(vars) = project_env::load(&ctx.layout, &file)?
     {
         project_env::apply(&mut env, &vars);
@@ -83,13 +83,13 @@ fn toolchain_dirs(ctx: &Context, requests: &[String]) -> Result<Vec<PathBuf>, Er
                 specs: vec![spec],
                 source: PinSource::Env("the command line"),
             },
-            None => pins::find(request.tool, &ctx.cwd, &ctx.layout)?
+            None => project::find(request.tool, &ctx.cwd, &ctx.layout)?
                 .ok_or_else(|| Error::MissingVersion(text.clone()))?,
         };
         pins.retain(|p| p.tool != pin.tool);
         pins.push(pin);
     }
-    for pin in pins::find_all(&ctx.cwd, &ctx.layout)? {
+    for pin in project::find_all(&ctx.cwd, &ctx.layout)? {
         if !pins.iter().any(|p| p.tool == pin.tool) {
             pins.push(pin);
         }

@@ -6,8 +6,8 @@ use std::io::Write;
 use clap::ValueEnum;
 
 use super::Context;
-use crate::activate::{self, SAVED_VAR, STATE_VAR, Shell};
-use crate::error::Error;
+use crate::cli::error::Error;
+use crate::run::activate::{self, SAVED_VAR, STATE_VAR, Shell};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

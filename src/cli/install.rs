@@ -3,17 +3,17 @@
 //! installs exactly what `envm.lock` records.
 
 use super::Context;
-use crate::error::Error;
-use crate::fetch::Net;
+use crate::cli::error::Error;
+use crate::fetch::http::Net;
+use crate::fetch::install::{self, InstallOptions};
+use crate::fetch::lockfile::{self, LockError, LockFile};
+use crate::fetch::provider::Artifact;
 use crate::host::Host;
-use crate::install::{self, InstallOptions};
 use crate::layout::Layout;
-use crate::lockfile::{self, LockError, LockFile};
-use crate::pins;
-use crate::provider::Artifact;
-use crate::spec::{Spec, SpecKind, ToolRequest};
-use crate::tool::Tool;
+use crate::project;
+use crate::tools::Tool;
 use crate::version::Version;
+use crate::version::spec::{Spec, SpecKind, ToolRequest};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -87,7 +87,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             Ok(line) => println!("{line}"),
             Err(e) if first_error.is_none() => first_error = Some(e),
             Err(e) => {
-                crate::error::report(&e);
+                crate::cli::error::report(&e);
             }
         }
     }
@@ -206,15 +206,15 @@ fn requested_jobs(requests: &[String]) -> Result<Vec<(Tool, Spec)>, Error> {
 
 /// Every spec pinned for the current directory that envm installs (not `system`/`path:`).
 fn pinned_jobs(ctx: &Context) -> Result<Vec<(Tool, Spec)>, Error> {
-    let pins = pins::find_all(&ctx.cwd, &ctx.layout)?;
+    let pins = project::find_all(&ctx.cwd, &ctx.layout)?;
     let files: Vec<_> = pins
         .iter()
         .filter_map(|p| match &p.source {
-            pins::PinSource::File(file) => Some(file.clone()),
+            project::PinSource::File(file) => Some(file.clone()),
             _ => None,
         })
         .collect();
-    pins::tracked::record(&ctx.layout, &files);
+    project::tracked::record(&ctx.layout, &files);
     Ok(pins
         .into_iter()
         .flat_map(|pin| {

@@ -2,14 +2,14 @@
 //! and record the exact version, URL and SHA-256 for this platform in `envm.lock`.
 
 use super::Context;
-use crate::error::Error;
-use crate::fetch::Net;
+use crate::cli::error::Error;
+use crate::fetch::http::Net;
+use crate::fetch::install::InstallError;
+use crate::fetch::lockfile::{self, LockError, LockFile, LockedArtifact};
+use crate::fetch::provider::{self, Remote};
 use crate::host::Host;
-use crate::install::InstallError;
-use crate::lockfile::{self, LockError, LockFile, LockedArtifact};
-use crate::pins::{self, PinSource};
-use crate::provider::{self, Remote};
-use crate::spec::SpecKind;
+use crate::project::{self, PinSource};
+use crate::version::spec::SpecKind;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         host,
     };
     let mut count = 0;
-    for pin in pins::find_all(&ctx.cwd, &ctx.layout)? {
+    for pin in project::find_all(&ctx.cwd, &ctx.layout)? {
         if !matches!(pin.source, PinSource::File(_)) {
             continue;
         }

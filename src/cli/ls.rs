@@ -4,11 +4,11 @@
 use serde::Serialize;
 
 use super::{Context, print_json};
-use crate::error::Error;
-use crate::installed;
-use crate::pins;
+use crate::cli::error::Error;
+use crate::project;
+use crate::resolve::installed;
 use crate::resolve::{self, Resolution};
-use crate::tool::Tool;
+use crate::tools::Tool;
 use crate::version::Version;
 
 #[derive(Debug, clap::Args)]
@@ -39,7 +39,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         if versions.is_empty() {
             continue;
         }
-        let active: Option<Version> = match pins::find(tool, &ctx.cwd, &ctx.layout)? {
+        let active: Option<Version> = match project::find(tool, &ctx.cwd, &ctx.layout)? {
             Some(pin) => match resolve::resolve_among(&ctx.layout, &pin, &versions) {
                 Resolution::Installed { version, .. } => Some(version),
                 _ => None,

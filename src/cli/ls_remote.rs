@@ -4,13 +4,13 @@
 use serde::Serialize;
 
 use super::{Context, print_json};
-use crate::error::Error;
-use crate::fetch::Net;
+use crate::cli::error::Error;
+use crate::fetch::http::Net;
+use crate::fetch::provider::{self, Remote};
 use crate::host::Host;
-use crate::installed;
-use crate::provider::{self, Remote};
-use crate::spec::Spec;
-use crate::tool::Tool;
+use crate::resolve::installed;
+use crate::tools::Tool;
+use crate::version::spec::Spec;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -40,14 +40,15 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         .as_deref()
         .map(|p| Spec::parse(tool, p))
         .transpose()?;
-    let net = Net::from_env().map_err(crate::install::InstallError::from)?;
+    let net = Net::from_env().map_err(crate::fetch::install::InstallError::from)?;
     let remote = Remote {
         layout: &ctx.layout,
         net: &net,
         refresh: args.refresh,
         host: Host::detect(),
     };
-    let releases = provider::releases(tool, &remote).map_err(crate::install::InstallError::from)?;
+    let releases =
+        provider::releases(tool, &remote).map_err(crate::fetch::install::InstallError::from)?;
     let have = installed::versions(&ctx.layout, tool);
     let rows: Vec<Row> = releases
         .into_iter()

@@ -25,7 +25,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::{self, Error};
+pub mod error;
+
+use self::error::Error;
 use crate::layout::Layout;
 
 /// envm: verified toolchains, the right version in every directory, sandboxed runs.

@@ -1,15 +1,15 @@
 //! `envm prune [--dry-run]`: remove installs that no known pin uses. Known pins are those
 //! seen from the current directory (env, project files up to `/`), the global config, and the
 //! pin files envm has worked with elsewhere (`envm use`, `envm install`: see
-//! [`pins::tracked`]); for each spec of each pin the newest installed match is kept (list
+//! [`project::tracked`]); for each spec of each pin the newest installed match is kept (list
 //! pins keep every entry).
 
 use super::Context;
-use crate::error::Error;
-use crate::install;
-use crate::installed;
-use crate::pins;
-use crate::tool::Tool;
+use crate::cli::error::Error;
+use crate::fetch::install;
+use crate::project;
+use crate::resolve::installed;
+use crate::tools::Tool;
 use crate::version::Version;
 
 #[derive(Debug, clap::Args)]
@@ -20,12 +20,12 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
-    let mut pins = pins::find_all(&ctx.cwd, &ctx.layout)?;
+    let mut pins = project::find_all(&ctx.cwd, &ctx.layout)?;
     // The global config's pins count even for tools a project pins here.
     // Seen from `/`, no project file applies (barring one at `/`), so this yields the global
     // config's pins.
-    pins.extend(pins::find_all(std::path::Path::new("/"), &ctx.layout)?);
-    pins.extend(pins::tracked::pins(&ctx.layout)?);
+    pins.extend(project::find_all(std::path::Path::new("/"), &ctx.layout)?);
+    pins.extend(project::tracked::pins(&ctx.layout)?);
     let mut keep: Vec<(Tool, Version)> = Vec::new();
     for pin in &pins {
         for spec in &pin.specs {
@@ -50,7 +50,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         }
     }
     if !args.dry_run {
-        pins::tracked::compact(&ctx.layout)?;
+        project::tracked::compact(&ctx.layout)?;
     }
     if removed == 0 {
         println!("nothing to prune: every install is used by a pin");

@@ -1,7 +1,7 @@
 //! `envm reshim`: rebuild the shims folder from every installed toolchain's executables.
 
 use super::Context;
-use crate::error::Error;
+use crate::cli::error::Error;
 use crate::link;
 
 #[derive(Debug, clap::Args)]

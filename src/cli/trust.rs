@@ -8,13 +8,13 @@
 use std::path::{Path, PathBuf};
 
 use super::Context;
-use crate::error::Error;
-use crate::pins::project_file::{self, ProjectFile, printable};
-use crate::pins::{self, Pin};
-use crate::project_env;
+use crate::cli::error::Error;
+use crate::project::env as project_env;
+use crate::project::project_file::{self, ProjectFile, printable};
+use crate::project::{self, Pin};
 use crate::python_venv;
 use crate::sandbox::{self, trust};
-use crate::spec::SpecKind;
+use crate::version::spec::SpecKind;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -28,7 +28,7 @@ pub struct Args {
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let file = match &args.file {
         Some(f) => ctx.cwd.join(f),
-        None => pins::nearest_project_file(&ctx.cwd).ok_or_else(|| {
+        None => project::nearest_project_file(&ctx.cwd).ok_or_else(|| {
             Error::msg(
                 "no envm.toml here or above to trust",
                 Some("give the file: `envm trust path/to/envm.toml` (or `.nvmrc`, `.tool-versions`, …)".into()),
@@ -67,8 +67,8 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
 /// Every widening `file` (with this `text`) makes, for people.
 fn widenings(ctx: &Context, file: &Path, text: &str) -> Result<Vec<String>, Error> {
     let mut out = Vec::new();
-    if !pins::is_project_toml(file) {
-        out.extend(path_pins(&pins::parse_file(file, text)?));
+    if !project::is_project_toml(file) {
+        out.extend(path_pins(&project::parse_file(file, text)?));
         return Ok(out);
     }
     let parsed = project_file::parse(file, text, project_file::Kind::Project)?;

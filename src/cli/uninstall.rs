@@ -1,9 +1,9 @@
 //! `envm uninstall TOOL@VERSION`: remove one installed version.
 
 use super::Context;
-use crate::error::Error;
-use crate::install;
-use crate::spec::{SpecKind, ToolRequest};
+use crate::cli::error::Error;
+use crate::fetch::install;
+use crate::version::spec::{SpecKind, ToolRequest};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -3,10 +3,10 @@
 //! config with `--global`; `--pin` writes the exact version instead of the spec.
 
 use super::Context;
-use crate::error::Error;
-use crate::install::{self, InstallOptions};
-use crate::pins::{self, write::write_pin};
-use crate::spec::{SpecKind, ToolRequest};
+use crate::cli::error::Error;
+use crate::fetch::install::{self, InstallOptions};
+use crate::project::{self, write::write_pin};
+use crate::version::spec::{SpecKind, ToolRequest};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,7 +39,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let file = if args.global {
         ctx.layout.global_config()
     } else {
-        pins::nearest_project_file(&ctx.cwd).unwrap_or_else(|| ctx.cwd.join("envm.toml"))
+        project::nearest_project_file(&ctx.cwd).unwrap_or_else(|| ctx.cwd.join("envm.toml"))
     };
     let opts = InstallOptions {
         force: false,
@@ -67,7 +67,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         };
         let change = write_pin(&file, tool, &pinned)?;
         if !args.global {
-            pins::tracked::record(&ctx.layout, std::slice::from_ref(&file));
+            project::tracked::record(&ctx.layout, std::slice::from_ref(&file));
         }
         match change.previous {
             Some(prev) if prev == pinned => {

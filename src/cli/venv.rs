@@ -9,12 +9,12 @@ use std::process::Command;
 
 use super::Context;
 use super::exec::resolve_or_install;
-use crate::error::Error;
-use crate::pins;
+use crate::cli::error::Error;
+use crate::project;
 use crate::python_venv::{self, VenvConfigError};
 use crate::resolve::Resolution;
-use crate::shim;
-use crate::tool::Tool;
+use crate::run::shim;
+use crate::tools::Tool;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,7 +23,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
-    let pin = pins::find(Tool::Python, &ctx.cwd, &ctx.layout)?.ok_or_else(|| {
+    let pin = project::find(Tool::Python, &ctx.cwd, &ctx.layout)?.ok_or_else(|| {
         Error::msg(
             format!("python is not pinned in {}", ctx.cwd.display()),
             Some("pin one first, e.g. `envm use python@3.12`".into()),
@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             )
         })?,
     };
-    let project_file = pins::nearest_project_file(&ctx.cwd);
+    let project_file = project::nearest_project_file(&ctx.cwd);
     let project_dir = match &project_file {
         Some(file) => file.parent().unwrap_or(&ctx.cwd),
         None => pin.source.project_dir().unwrap_or(&ctx.cwd),
@@ -120,6 +120,6 @@ fn check_target(ctx: &Context, project_dir: &Path, target: &Path) -> Result<(), 
     Ok(())
 }
 
-fn pin_text(pin: &pins::Pin) -> String {
+fn pin_text(pin: &project::Pin) -> String {
     pin.specs.first().map(|s| s.to_string()).unwrap_or_default()
 }

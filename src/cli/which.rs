@@ -3,9 +3,9 @@
 use std::ffi::OsString;
 
 use super::Context;
-use crate::error::Error;
+use crate::cli::error::Error;
 use crate::link::ShimIndex;
-use crate::shim::{self, ShimError};
+use crate::run::shim::{self, ShimError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

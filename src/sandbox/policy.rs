@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use super::{PolicyName, SandboxError, SandboxFlags, env_filter, roots, trust};
 use crate::layout::Layout;
-use crate::pins::PinError;
+use crate::project::PinError;
 
 /// What the filesystem layer allows writing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +77,7 @@ pub struct ProjectSandbox {
 pub fn project_policy(project_file: &Path) -> Result<Option<ProjectSandbox>, SandboxError> {
     // The one schema (parsed once per process, shared with pin discovery): an unknown table
     // or key is an error there, so a typo never drops the sandbox.
-    let file = match crate::pins::project_file::load(project_file) {
+    let file = match crate::project::project_file::load(project_file) {
         Ok(Some(file)) => file,
         Ok(None) => return Ok(None),
         Err(PinError::Unreadable { path, source }) => {
@@ -208,8 +208,8 @@ pub fn decide(
 /// holding a pin file, else `cwd`. Folders at or above `home` are never chosen (a pin file
 /// in the home folder does not make the whole home the project).
 pub fn project_dir(cwd: &Path, home: Option<&Path>) -> PathBuf {
-    let names = crate::pins::PROJECT_FILES.iter().chain(
-        crate::tool::Tool::ALL
+    let names = crate::project::PROJECT_FILES.iter().chain(
+        crate::tools::Tool::ALL
             .iter()
             .flat_map(|t| t.own_pin_files().iter()),
     );
@@ -307,7 +307,10 @@ mod tests {
 
     #[test]
     fn symlinked_allowance_names_the_link() {
-        let (dir, _) = project("");
+        // A fresh folder: project files are parsed once per process, so the file is written
+        // before its first read.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
         std::os::unix::fs::symlink("out", dir.path().join("link")).unwrap();
         std::fs::write(
             dir.path().join("envm.toml"),

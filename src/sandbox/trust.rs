@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::SandboxError;
 use crate::layout::Layout;
-use crate::pins::write::write_atomically;
+use crate::project::write::write_atomically;
 
 /// `config/trusted.json`.
 pub fn store_path(layout: &Layout) -> PathBuf {

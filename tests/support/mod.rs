@@ -194,3 +194,4 @@ impl Run {
 }
 
 pub mod dist;
+pub mod npm_registry;

@@ -14,15 +14,15 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
-use crate::exec;
+use crate::cli::error::Error;
 use crate::layout::Layout;
-use crate::pins::dir::{self, stamp_path};
-use crate::pins::project_file::{is_variable_name, printable};
-use crate::pins::{self, PROJECT_FILES};
+use crate::project::dir::{self, stamp_path};
+use crate::project::project_file::{is_variable_name, printable};
+use crate::project::{self, PROJECT_FILES};
 use crate::resolve::{self, Resolution};
-use crate::shim::ShimError;
-use crate::tool::Tool;
+use crate::run::exec;
+use crate::run::shim::ShimError;
+use crate::tools::Tool;
 
 /// The exported variable holding the hook's cache key and the folders it added to PATH.
 pub const STATE_VAR: &str = "__ENVM_STATE";
@@ -42,9 +42,9 @@ pub enum Shell {
 impl Shell {
     fn script(self) -> &'static str {
         match self {
-            Shell::Bash => include_str!("../shims/envm.bash"),
-            Shell::Zsh => include_str!("../shims/envm.zsh"),
-            Shell::Fish => include_str!("../shims/envm.fish"),
+            Shell::Bash => include_str!("../../shims/envm.bash"),
+            Shell::Zsh => include_str!("../../shims/envm.zsh"),
+            Shell::Fish => include_str!("../../shims/envm.fish"),
         }
     }
 
@@ -193,8 +193,8 @@ fn project_vars(shell: Shell, layout: &Layout, cwd: &Path, saved: Option<&OsStr>
         Some(value) => value.clone(),
         None => std::env::var(name).ok(),
     };
-    let vars = match pins::nearest_project_file(cwd) {
-        Some(file) => match crate::project_env::load_with(layout, &file, original) {
+    let vars = match project::nearest_project_file(cwd) {
+        Some(file) => match crate::project::env::load_with(layout, &file, original) {
             Ok(vars) => vars.map(|v| v.vars).unwrap_or_default(),
             Err(err) => {
                 report(Error::from(err));
@@ -243,7 +243,7 @@ fn path_starts_with(path: &OsStr, dirs: &[PathBuf]) -> bool {
 /// answer is the shims folder instead: the toolchains' binaries must not be reachable
 /// unsandboxed, and each shim applies the project's sandbox or reports why it cannot.
 pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
-    let project_file = pins::nearest_project_file(cwd);
+    let project_file = project::nearest_project_file(cwd);
     if let Some(file) = &project_file {
         match crate::sandbox::project_policy(file) {
             Ok(Some(_)) => return vec![layout.shims_dir()],
@@ -257,7 +257,7 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
             }
         }
     }
-    let pins = match pins::find_all(cwd, layout) {
+    let pins = match project::find_all(cwd, layout) {
         Ok(pins) => pins,
         Err(err) => {
             report(Error::from(err));

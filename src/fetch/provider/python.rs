@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use super::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase};
-use crate::tool::Tool;
+use crate::tools::Tool;
 use crate::version::Version;
 
 pub const UPSTREAM: &str = "https://github.com/astral-sh/python-build-standalone/releases/download";

@@ -9,6 +9,7 @@
 //! schema is [`project_file`].
 
 pub mod dir;
+pub mod env;
 mod formats;
 pub mod project_file;
 pub mod tracked;
@@ -18,8 +19,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::layout::Layout;
-use crate::spec::{Spec, SpecError};
-use crate::tool::Tool;
+use crate::tools::Tool;
+use crate::version::spec::{Spec, SpecError};
 use dir::Dir;
 
 pub use formats::{PROJECT_FILES, is_project_toml, parse_file};

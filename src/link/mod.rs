@@ -13,9 +13,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::installed::{self, Receipt};
 use crate::layout::Layout;
-use crate::tool::Tool;
+use crate::resolve::installed::{self, Receipt};
+use crate::tools::Tool;
 use crate::version::Version;
 
 /// Name of the index inside the shims folder (hidden, never a shim itself). One line per shim,

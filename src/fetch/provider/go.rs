@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error};
 use crate::host::Arch;
-use crate::tool::Tool;
+use crate::tools::Tool;
 use crate::version::Version;
 
 pub const UPSTREAM: &str = "https://go.dev/dl";

@@ -11,13 +11,13 @@ mod zig;
 
 use std::path::PathBuf;
 
-use crate::fetch::Net;
+use crate::fetch::http::Net;
+use crate::fetch::index_cache::{self, Freshness, IndexError};
 use crate::host::{Host, Libc};
-use crate::index_cache::{self, Freshness, IndexError};
 use crate::layout::Layout;
-use crate::spec::{Spec, SpecKind};
-use crate::tool::Tool;
+use crate::tools::Tool;
 use crate::version::Version;
+use crate::version::spec::{Spec, SpecKind};
 
 /// One upstream release of a tool, with the artifacts for this OS and arch.
 #[derive(Debug, Clone)]

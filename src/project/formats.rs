@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use super::{Pin, PinError, PinSource};
-use crate::spec::Spec;
-use crate::tool::Tool;
+use crate::tools::Tool;
+use crate::version::spec::Spec;
 
 /// Files any tool may be pinned in, read before the tools' own files.
 pub const PROJECT_FILES: [&str; 3] = ["envm.toml", ".envm.toml", ".tool-versions"];

@@ -3,7 +3,7 @@
 //! on the upstream base are moved onto the mirror. Zig's Linux builds are static.
 
 use super::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase};
-use crate::tool::Tool;
+use crate::tools::Tool;
 use crate::version::Version;
 
 pub const UPSTREAM: &str = "https://ziglang.org/download";

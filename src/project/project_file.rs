@@ -17,8 +17,8 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 
 use super::{Pin, PinError, PinSource};
 use crate::sandbox::PolicyName;
-use crate::spec::Spec;
-use crate::tool::Tool;
+use crate::tools::Tool;
+use crate::version::spec::Spec;
 
 /// Which kind of TOML file is read: a project's envm.toml or the user's global config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

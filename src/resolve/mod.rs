@@ -9,13 +9,13 @@
 
 use std::path::PathBuf;
 
-use crate::installed;
+pub mod installed;
 use crate::layout::Layout;
-use crate::pins::{Pin, PinSource};
+use crate::project::{Pin, PinSource};
 use crate::sandbox::trust;
-use crate::spec::{Spec, SpecKind};
-use crate::tool::Tool;
+use crate::tools::Tool;
 use crate::version::Version;
+use crate::version::spec::{Spec, SpecKind};
 
 /// What a pin resolves to here.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::tool::Tool;
+use crate::tools::Tool;
 use crate::version::Version;
 
 /// A parsed spec, keeping the text the user wrote.

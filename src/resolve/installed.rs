@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::layout::{Layout, RECEIPT_FILE};
-use crate::tool::Tool;
+use crate::tools::Tool;
 use crate::version::Version;
 
 /// `installs/TOOL/VERSION/.envm-receipt.json`: what was installed, from where, and what it

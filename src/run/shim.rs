@@ -1,8 +1,8 @@
 //! The shim: what runs when `envm` is invoked under another name (`node`, `python3`, …)
 //! through a link in the shims folder. The hot path, taken before any CLI parsing:
 //! argv[0] → the tool exporting that name (the index [`crate::link`] writes) → the pin here
-//! ([`crate::pins::find`]) → the newest installed match ([`crate::resolve`]) → `execve` of
-//! the real binary with its toolchain's bin folder first on PATH ([`crate::exec`]).
+//! ([`crate::project::find`]) → the newest installed match ([`crate::resolve`]) → `execve` of
+//! the real binary with its toolchain's bin folder first on PATH ([`crate::run::exec`]).
 //!
 //! No network, no logging unless `ENVM_LOG` is set. An unpinned tool (or a `system` pin) runs
 //! the next executable of that name on PATH after the shims folder. A pinned version that is not
@@ -15,16 +15,16 @@ use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::error::{self, Error};
-use crate::exec::{self, MAX_SHIM_DEPTH, SHIM_DEPTH_VAR};
+use crate::cli::error::{self, Error};
 use crate::layout::Layout;
 use crate::link::ShimIndex;
-use crate::pins::{self, Pin};
-use crate::project_env;
+use crate::project::env as project_env;
+use crate::project::{self, Pin};
 use crate::python_venv;
 use crate::resolve::{self, Resolution};
+use crate::run::exec::{self, MAX_SHIM_DEPTH, SHIM_DEPTH_VAR};
 use crate::sandbox;
-use crate::tool::Tool;
+use crate::tools::Tool;
 
 /// Why a shim (or `envm which`) found nothing to run.
 #[derive(Debug, thiserror::Error)]
@@ -243,7 +243,7 @@ pub fn locate(
     name: &OsStr,
 ) -> Result<Target, Error> {
     let name_text = || name.to_string_lossy().into_owned();
-    let (pin, project_file) = pins::find_with_project_file(tool, cwd, layout)?;
+    let (pin, project_file) = project::find_with_project_file(tool, cwd, layout)?;
     let Some(pin) = pin else {
         let program = next_on_path(layout, name).ok_or_else(|| ShimError::NotFound {
             tool,

@@ -6,6 +6,8 @@
 //! Ordering compares components as numbers (`3.9 < 3.10`), a pre-release sorts before its
 //! release, and `dev < a < b < rc`.
 
+pub mod spec;
+
 use std::cmp::Ordering;
 use std::fmt;
 

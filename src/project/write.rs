@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::tool::Tool;
+use crate::tools::Tool;
 
 /// A pin file that could not be updated.
 #[derive(Debug, thiserror::Error)]

@@ -8,15 +8,15 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::fetch::{FetchError, Net};
+use crate::fetch::http::{FetchError, Net};
+use crate::fetch::provider::{self, Artifact, ProviderError, Release, Remote};
+use crate::fetch::unpack::{self, ArchiveKind, UnpackError};
 use crate::host::Host;
-use crate::installed::{self, Receipt};
 use crate::layout::Layout;
-use crate::provider::{self, Artifact, ProviderError, Release, Remote};
-use crate::spec::{Spec, SpecKind};
-use crate::tool::Tool;
-use crate::unpack::{self, ArchiveKind, UnpackError};
+use crate::resolve::installed::{self, Receipt};
+use crate::tools::Tool;
 use crate::version::Version;
+use crate::version::spec::{Spec, SpecKind};
 
 /// How to install.
 #[derive(Debug, Clone, Copy, Default)]

@@ -9,8 +9,8 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::layout::Layout;
-use crate::pins::PinError;
-use crate::pins::project_file::{self, ProjectFile};
+use crate::project::PinError;
+use crate::project::project_file::{self, ProjectFile};
 use crate::sandbox::{SandboxError, trust};
 
 /// The expanded `[env]` of one project file, in the file's key order.

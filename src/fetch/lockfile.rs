@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::pins::write::{PinWriteError, write_atomically};
-use crate::tool::Tool;
+use crate::project::write::{PinWriteError, write_atomically};
+use crate::tools::Tool;
 
 pub const LOCK_FILE: &str = "envm.lock";
 
@@ -83,7 +83,7 @@ impl LockError {
 
 /// Where the lock file for `cwd` lives: beside the nearest `envm.toml`, else in `cwd`.
 pub fn path_for(cwd: &Path) -> PathBuf {
-    crate::pins::nearest_project_file(cwd)
+    crate::project::nearest_project_file(cwd)
         .and_then(|f| f.parent().map(|d| d.join(LOCK_FILE)))
         .unwrap_or_else(|| cwd.join(LOCK_FILE))
 }

@@ -4,18 +4,18 @@
 //! Library modules return their own `thiserror` enums carrying the file, line or URL; they are
 //! gathered here in [`Error`]. Each module error may offer a hint through a `hint()` method.
 
-use crate::exec::ExecError;
-use crate::install::InstallError;
+use crate::fetch::install::InstallError;
+use crate::fetch::lockfile::LockError;
 use crate::layout::NoHomeError;
 use crate::link::LinkError;
-use crate::lockfile::LockError;
-use crate::pins::PinError;
-use crate::pins::write::PinWriteError;
-use crate::project_env::ProjectEnvError;
+use crate::project::PinError;
+use crate::project::env::ProjectEnvError;
+use crate::project::write::PinWriteError;
 use crate::python_venv::VenvConfigError;
+use crate::run::exec::ExecError;
+use crate::run::shim::ShimError;
 use crate::sandbox::SandboxError;
-use crate::shim::ShimError;
-use crate::spec::{SpecError, ToolRequestError};
+use crate::version::spec::{SpecError, ToolRequestError};
 
 /// Every error a command can end with.
 #[derive(Debug, thiserror::Error)]

@@ -10,9 +10,9 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
-use crate::fetch::{FetchError, Net, hex};
+use crate::fetch::http::{FetchError, Net, hex};
 use crate::layout::Layout;
-use crate::pins::write::write_atomically;
+use crate::project::write::write_atomically;
 
 /// How long a cached index is used without asking upstream again.
 pub const TTL: Duration = Duration::from_secs(3600);

@@ -1,0 +1,11 @@
+//! The fetch stage: what upstream publishes ([`provider`], through the [`index_cache`]), HTTP
+//! with retries and mirrors ([`http`]), safe unpacking ([`unpack`]), installs renamed into
+//! place under a lock ([`install`]), the project lock file ([`lockfile`]) and the npm registry that serves bun and deno ([`npm`]).
+
+pub mod http;
+pub mod index_cache;
+pub mod install;
+pub mod lockfile;
+pub mod npm;
+pub mod provider;
+pub mod unpack;
