@@ -26,8 +26,8 @@ use super::mount_api::{
 pub use super::mount_api::{allow_reading_proc, mount_proc};
 use super::namespaces::StepError;
 use crate::layout::Layout;
-use crate::pins::PROJECT_FILES;
-use crate::tool::Tool;
+use crate::project::PROJECT_FILES;
+use crate::tools::Tool;
 
 /// Every mount the child makes, in order.
 #[derive(Debug, Default)]
