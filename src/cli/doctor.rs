@@ -60,12 +60,14 @@ fn userns_check() -> Check {
         Ok(()) => check(
             "user namespaces",
             true,
-            "the sandbox gets its own network (loopback only) and IPC namespace",
+            "the sandbox gets its own network (loopback only), IPC, mount and PID namespaces",
         ),
         Err(why) => check(
             "user namespaces",
             false,
-            format!("{why}: no-network falls back to a seccomp filter refusing non-unix sockets"),
+            format!(
+                "{why}: `--sandbox` refuses to run (no mount or PID namespace either); `--sandbox=best-effort` cuts the network with a seccomp filter refusing non-unix sockets instead"
+            ),
         ),
     }
 }

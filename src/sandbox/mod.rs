@@ -2,10 +2,12 @@
 //! errors, and the one entry point the exec path calls instead of `execve`.
 //!
 //! Layers (each kernel-enforced, each named when missing): Landlock for the filesystem and for
-//! signal / abstract-socket scoping ([`landlock`]), a user + network namespace for no-network
-//! ([`namespaces`], with a seccomp socket filter where namespaces are refused), a seccomp
+//! signal / abstract-socket scoping ([`landlock`]), user, network, IPC, mount and PID
+//! namespaces ([`namespaces`]; with a seccomp socket filter under best-effort where they are
+//! refused), read-only pin files and envm folders plus private /tmp, /dev/shm and /proc in the
+//! mount namespace ([`mounts`], [`mount_api`]), envm's own init as PID 1 ([`init`]), a seccomp
 //! deny-list ([`seccomp`]), `no_new_privs`, no capabilities, closed inherited fds, a new session
-//! for batch runs, parent-death signal. [`policy`] turns flags and `[sandbox]` tables into
+//! for batch runs, parent-death signal; [`report`] carries a failed step back from the child. [`policy`] turns flags and `[sandbox]` tables into
 //! [`Settings`]; [`roots`] decides which paths a run may touch; [`trust`] records which project files may widen them; [`env_filter`] drops
 //! secrets; [`spawn`] forks, applies the layers in the child and waits.
 //!
