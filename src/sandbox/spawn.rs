@@ -14,7 +14,7 @@
 use landlock::{RulesetCreated, RulesetStatus};
 use seccompiler::BpfProgram;
 use std::ffi::{CString, OsStr, OsString};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -223,17 +223,18 @@ impl Plan {
         // child starts is then forwarded, not lost or fatal to envm alone.
         init::block_forwarded(true);
         let spawned = self.spawn_until_running();
-        if let Ok(pid) = spawned {
+        if let Ok((pid, _)) = spawned {
             init::forward_to(pid, !self.new_session);
         }
         init::block_forwarded(false);
-        Ok(init::wait_for(spawned?, false))
+        let (pid, status_fd) = spawned?;
+        Ok(wait_status(pid, status_fd))
     }
 
-    fn spawn_until_running(&mut self) -> Result<libc::pid_t, SandboxError> {
+    fn spawn_until_running(&mut self) -> Result<(libc::pid_t, OwnedFd), SandboxError> {
         loop {
             match self.spawn_once()? {
-                Spawned::Running(pid) => return Ok(pid),
+                Spawned::Running(pid, status_fd) => return Ok((pid, status_fd)),
                 Spawned::MapsRefused if self.must_isolate() => {
                     return Err(SandboxError::Unavailable {
                         missing: vec!["user namespaces, needed for the mount and PID namespaces (one was created but ids could not be mapped into it: an LSM refused)".into()],
@@ -263,6 +264,9 @@ impl Plan {
             .and_then(Into::into);
         let rules_fd = rules_fd.as_ref().map_or(-1, |fd| fd.as_raw_fd());
         let (read_fd, write_fd) = pipe()?;
+        let (status_read, status_write) = pipe()?;
+        // SAFETY: both ends were just created and are owned here alone.
+        let status_read = unsafe { OwnedFd::from_raw_fd(status_read) };
         let parent = rustix::process::getpid();
         // SAFETY: the child only runs `child_main`, which does not allocate and ends in execve
         // or _exit.
@@ -274,19 +278,30 @@ impl Plan {
             });
         }
         if pid == 0 {
-            // SAFETY: closing our copy of the read end.
-            unsafe { libc::close(read_fd) };
-            self.child_main(ruleset, rules_fd, write_fd, parent.as_raw_nonzero().get());
+            // SAFETY: closing our copies of the read ends.
+            unsafe {
+                libc::close(read_fd);
+                libc::close(status_read.as_raw_fd());
+            }
+            let fds = ChildFds {
+                rules: rules_fd,
+                report: write_fd,
+                status: status_write,
+            };
+            self.child_main(ruleset, fds, parent.as_raw_nonzero().get());
         }
         drop(ruleset);
-        // SAFETY: closing the parent's copy of the write end.
-        unsafe { libc::close(write_fd) };
+        // SAFETY: closing the parent's copies of the write ends.
+        unsafe {
+            libc::close(write_fd);
+            libc::close(status_write);
+        }
         let mut buf = [0u8; 8];
         let n = read_full(read_fd, &mut buf);
         // SAFETY: done with the read end.
         unsafe { libc::close(read_fd) };
         if n < 8 {
-            return Ok(Spawned::Running(pid));
+            return Ok(Spawned::Running(pid, status_read));
         }
         let step = u32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
         let errno = i32::from_ne_bytes([buf[4], buf[5], buf[6], buf[7]]);
@@ -319,13 +334,8 @@ impl Plan {
 
     /// The forked child: enters the namespaces and makes the mounts, then either becomes the
     /// command (no PID namespace) or forks the namespace's init. Never returns.
-    fn child_main(
-        &self,
-        ruleset: Option<RulesetCreated>,
-        rules_fd: i32,
-        report_fd: i32,
-        parent: i32,
-    ) -> ! {
+    fn child_main(&self, ruleset: Option<RulesetCreated>, fds: ChildFds, parent: i32) -> ! {
+        let report_fd = fds.report;
         let fail = |step: &str, errno: i32| -> ! { report_failure(report_fd, step, errno) };
         let mut in_userns = false;
         if self.use_userns {
@@ -388,7 +398,9 @@ impl Plan {
         if init_pid == 0 {
             // SAFETY: closing our copy of the lifeline's write end.
             unsafe { libc::close(lifeline[1]) };
-            self.init_main(ruleset, rules_fd, filter, report_fd, lifeline[0]);
+            // SAFETY: the status pipe is this process's alone to write.
+            unsafe { libc::close(fds.status) };
+            self.init_main(ruleset, fds.rules, filter, report_fd, lifeline[0]);
         }
         drop(ruleset);
         // SAFETY: closing fds this process no longer needs (the init holds its own copies).
@@ -400,8 +412,13 @@ impl Plan {
         init::forward_to(init_pid, true);
         init::block_forwarded(false);
         let code = init::wait_for(init_pid, false);
-        // SAFETY: leaving without the parent's destructors.
-        unsafe { libc::_exit(code) }
+        // envm learns the status here, not from our exit: leaving the mount namespace waits
+        // for an RCU grace period (milliseconds), and nothing of the run is left but us.
+        // SAFETY: writing a stack buffer, then leaving without the parent's destructors.
+        unsafe {
+            libc::write(fds.status, code.to_ne_bytes().as_ptr().cast(), 4);
+            libc::_exit(code)
+        }
     }
 
     /// PID 1 of the run's namespace: mounts /proc, forks the command, forwards signals to it,
@@ -509,8 +526,26 @@ impl Plan {
     }
 }
 
+/// The fds the first child gets: a second handle on the Landlock ruleset (-1: none), the
+/// report pipe, and the pipe it writes the run's exit status to.
+struct ChildFds {
+    rules: i32,
+    report: i32,
+    status: i32,
+}
+
+/// The run's exit code: from the status pipe when the first child writes it (it then still
+/// leaves its namespaces, which envm need not wait for), else from waiting for it.
+fn wait_status(pid: libc::pid_t, status_fd: OwnedFd) -> i32 {
+    let mut buf = [0u8; 4];
+    if read_full(status_fd.as_raw_fd(), &mut buf) == 4 {
+        return i32::from_ne_bytes(buf);
+    }
+    init::wait_for(pid, false)
+}
+
 enum Spawned {
-    Running(libc::pid_t),
+    Running(libc::pid_t, OwnedFd),
     MapsRefused,
 }
 
