@@ -14,7 +14,9 @@ else
   envm=$PWD/target/release/envm
 fi
 rounds=${ROUNDS:-3}
-root=$(mktemp -d)
+# The project lives outside /tmp, as projects do (BENCH_DIR=/tmp measures a project inside
+# the replaced /tmp: its folders are then bound back into the private one, which costs more).
+root=$(mktemp -d -p "${BENCH_DIR:-/var/tmp}")
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/home" "$root/project/.git/hooks"
 printf '[tools]\n' >"$root/project/envm.toml"
