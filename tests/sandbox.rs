@@ -21,8 +21,9 @@ os.makedirs("build/out")
 os.rename("new.txt", "build/out/moved.txt")
 os.link("a.txt", "hard.txt")
 tmp = os.environ["TMPDIR"]
-open(tmp + "/scratch", "w").write("x")
+open(tmp + "/scratch-" + str(os.getpid()), "w").write("x")
 print("TMP", tmp)
+print("SCRATCH", "/tmp/scratch-" + str(os.getpid()))
 attempt("shared_tmp", lambda: open("/tmp/envm-shared-" + str(os.getpid()), "w").write("x"))
 print("SHARED", "/tmp/envm-shared-" + str(os.getpid()))
 attempt("dev_null", lambda: open("/dev/null", "w").write("x"))
@@ -45,14 +46,19 @@ attempt("dev_null", lambda: open("/dev/null", "w").write("x"))
         "{shared} reached the host's /tmp"
     );
     assert_allowed(&run, "dev_null");
-    let tmp = run
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("TMP "))
-        .unwrap();
+    // $TMPDIR is the private /tmp; nothing written there reaches the host's.
+    let line = |prefix: &str| {
+        run.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(line("TMP "), "/tmp");
+    let scratch = line("SCRATCH ");
     assert!(
-        !std::path::Path::new(tmp).exists(),
-        "private tmp {tmp} left behind"
+        !std::path::Path::new(&scratch).exists(),
+        "{scratch} reached the host"
     );
 });
 

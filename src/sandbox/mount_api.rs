@@ -153,33 +153,33 @@ pub fn make_private() -> Result<(), i32> {
     if rc != 0 { Err(errno()) } else { Ok(()) }
 }
 
-/// Adds a Landlock rule reading (and executing, for `/proc/self/exe`) beneath the fresh
-/// /proc to the not yet enforced ruleset `ruleset_fd`: the rule for the system folders was
-/// made on the host's /proc, and Landlock does not look through mount points.
-pub fn allow_reading_proc(ruleset_fd: i32) -> Result<(), i32> {
+/// Landlock's read rights on a folder: execute, read files, list.
+pub const READ_ACCESS: u64 = (1 << 0) | (1 << 2) | (1 << 3);
+
+/// Adds a rule granting `access` beneath `path` to the not yet enforced Landlock ruleset
+/// `ruleset_fd`: for the fresh /proc and /dev/shm, whose roots the rules made before the fork
+/// cannot name (Landlock does not look through mount points).
+pub fn allow_beneath(ruleset_fd: i32, path: &std::ffi::CStr, access: u64) -> Result<(), i32> {
     #[repr(C, packed)]
     struct PathBeneathAttr {
         allowed_access: u64,
         parent_fd: i32,
     }
-    const EXECUTE: u64 = 1 << 0;
-    const READ_FILE: u64 = 1 << 2;
-    const READ_DIR: u64 = 1 << 3;
     const RULE_PATH_BENEATH: u32 = 1;
-    // SAFETY: a static NUL-terminated path.
-    let proc_fd = unsafe {
+    // SAFETY: a NUL-terminated path.
+    let fd = unsafe {
         libc::open(
-            c"/proc".as_ptr(),
+            path.as_ptr(),
             libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
         )
     };
-    if proc_fd < 0 {
+    if fd < 0 {
         return Err(errno());
     }
-    let proc_fd = Fd(proc_fd);
+    let fd = Fd(fd);
     let attr = PathBeneathAttr {
-        allowed_access: EXECUTE | READ_FILE | READ_DIR,
-        parent_fd: proc_fd.0,
+        allowed_access: access,
+        parent_fd: fd.0,
     };
     // SAFETY: landlock_add_rule with a packed attribute on the stack.
     let rc = unsafe {
@@ -189,6 +189,21 @@ pub fn allow_reading_proc(ruleset_fd: i32) -> Result<(), i32> {
             RULE_PATH_BENEATH,
             &attr as *const PathBeneathAttr,
             0u32,
+        )
+    };
+    if rc != 0 { Err(errno()) } else { Ok(()) }
+}
+
+/// Mounts a fresh, empty tmpfs (mode 1777, nosuid, nodev) on /dev/shm.
+pub fn mount_private_shm() -> Result<(), i32> {
+    // SAFETY: mount with static strings.
+    let rc = unsafe {
+        libc::mount(
+            c"tmpfs".as_ptr(),
+            c"/dev/shm".as_ptr(),
+            c"tmpfs".as_ptr(),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            c"mode=1777".as_ptr().cast(),
         )
     };
     if rc != 0 { Err(errno()) } else { Ok(()) }

@@ -1,7 +1,8 @@
 //! The mount layer, applied in the sandbox's own mount namespace: read-only bind mounts over
 //! what a later run *outside* the sandbox executes or trusts when it lies inside a writable
 //! root (`.git` and its `gitdir:` target, `envm.toml` and every pin file, envm's data and
-//! config folders), a private `/tmp` and `/dev/shm`, and a fresh `/proc` for the PID namespace.
+//! config folders), a private `/tmp`, a fresh tmpfs on `/dev/shm`, and a fresh `/proc` for
+//! the PID namespace.
 //!
 //! [`prepare`] decides everything before the fork (it allocates, follows no symlink in a
 //! protected path, and records each path's device and inode); [`apply`] and [`mount_proc`] run
@@ -10,9 +11,9 @@
 //! between fails the run instead of redirecting a mount. Mounts are made with the new mount
 //! API (`open_tree` clone, `mount_setattr`, `move_mount` onto that very fd).
 //!
-//! Roots the run needs that live under `/tmp` or `/dev/shm` (a project in `/tmp`, a test's
-//! `ENVM_HOME`) are bound back into the private folder at the same path, inside folders the
-//! sandbox may traverse but not list.
+//! Roots the run needs that live under `/tmp` (a project in `/tmp`, a test's `ENVM_HOME`) are
+//! bound back into the private folder at the same path, inside folders the sandbox may
+//! traverse but not list.
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
@@ -20,10 +21,11 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::SandboxError;
+use super::mount_api::mount_private_shm;
 use super::mount_api::{
     MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, Node, bind, make_private,
 };
-pub use super::mount_api::{allow_reading_proc, mount_proc};
+pub use super::mount_api::{READ_ACCESS, allow_beneath, mount_proc};
 use super::namespaces::StepError;
 use crate::layout::Layout;
 use crate::project::PROJECT_FILES;
@@ -37,8 +39,12 @@ pub struct MountPlan {
     /// (root, its mount point inside a private folder, mount attributes): roots kept
     /// visible there, outer ones first.
     kept: Vec<(Node, Node, u64)>,
-    /// (private folder, the system folder it replaces): `/dev/shm`, then `/tmp`.
+    /// (private folder, the system folder it replaces): `/tmp`.
     private: Vec<(Node, Node)>,
+    /// Whether /dev/shm exists, to be replaced by a fresh tmpfs.
+    shm: bool,
+    /// Landlock's full rights on this kernel, for the rule on the fresh /dev/shm.
+    full_access: u64,
     /// Folders made mode 0111 in the private folders, opened again on drop so they can be
     /// deleted.
     closed: Vec<PathBuf>,
@@ -58,11 +64,10 @@ pub struct Request<'a> {
     /// Every writable root (their protected files become read-only).
     pub writable: Vec<PathBuf>,
     /// The paths the run reads (project, toolchains, the program, `--allow-read` paths): kept
-    /// visible, with the writable roots, if they lie under `/tmp` or `/dev/shm`.
+    /// visible, with the writable roots, if they lie under `/tmp` (none may lie in `/dev/shm`).
     pub visible: Vec<PathBuf>,
-    /// The private folders that replace `/tmp` and `/dev/shm` (canonical).
+    /// The private folder that replaces `/tmp` (canonical).
     pub tmp: &'a Path,
-    pub shm: &'a Path,
 }
 
 fn c_path(path: &Path) -> Result<CString, SandboxError> {
@@ -258,23 +263,6 @@ fn make_mount_point(
     }
 }
 
-/// The path `tmp` (under the system `/tmp`) also resolves inside, where `/tmp` is `tmp`: a
-/// link `tmp/REL -> /tmp`, so `$TMPDIR` stays the same string in and out of the namespace.
-fn link_back(tmp_root: &Path, tmp: &Path) -> Result<(), SandboxError> {
-    let Ok(rel) = tmp.strip_prefix(tmp_root) else {
-        return Ok(());
-    };
-    let link = tmp.join(rel);
-    let made = |e: std::io::Error| SandboxError::Io {
-        what: format!("cannot prepare {} in the private temp dir", link.display()),
-        source: e,
-    };
-    if let Some(parent) = link.parent() {
-        std::fs::create_dir_all(parent).map_err(made)?;
-    }
-    std::os::unix::fs::symlink("/tmp", &link).map_err(made)
-}
-
 /// `paths` that are absolute and not symlinks now. Each was resolved without following
 /// symlinks by `roots`; one swapped for a symlink since (inside a writable tree) is left out,
 /// never followed: following it could keep a folder outside visible, and writable.
@@ -302,26 +290,31 @@ pub fn prepare(req: &Request) -> Result<MountPlan, SandboxError> {
     // The private folders themselves are never kept (each replaces its system folder).
     let visible: Vec<PathBuf> = real_paths(writable.iter().chain(&req.visible))
         .into_iter()
-        .filter(|p| {
-            [req.tmp, req.shm]
-                .iter()
-                .all(|own| !p.starts_with(own) && !own.starts_with(p))
-        })
+        .filter(|p| !p.starts_with(req.tmp) && !req.tmp.starts_with(p))
         .collect();
 
     let mut plan = MountPlan::default();
     plan.read_only = read_only;
     let mut closed = Vec::new();
     if let Ok(shm_root) = Path::new("/dev/shm").canonicalize() {
-        plan.kept.extend(keep_under(
-            &shm_root,
-            req.shm,
-            &visible,
-            &writable,
-            &mut closed,
-        )?);
-        plan.private
-            .push((node(req.shm)?, system_node("/dev/shm")?));
+        // A fresh tmpfs, with nothing of the host's kept.
+        if let Some(inside) = visible
+            .iter()
+            .find(|p| p.starts_with(&shm_root) && **p != shm_root)
+        {
+            return Err(SandboxError::Io {
+                what: format!(
+                    "{} lies in /dev/shm, which a sandboxed run gets a private, empty one of",
+                    inside.display()
+                ),
+                source: std::io::Error::from(std::io::ErrorKind::Unsupported),
+            });
+        }
+        plan.shm = true;
+        plan.full_access = <landlock::AccessFs as landlock::Access>::from_all(landlock::ABI::from(
+            super::landlock::kernel_abi(),
+        ))
+        .bits();
     }
     let tmp_root = Path::new("/tmp")
         .canonicalize()
@@ -336,7 +329,6 @@ pub fn prepare(req: &Request) -> Result<MountPlan, SandboxError> {
         &writable,
         &mut closed,
     )?);
-    link_back(&tmp_root, req.tmp)?;
     plan.private.push((node(req.tmp)?, system_node("/tmp")?));
     for dir in &closed {
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o111));
@@ -345,22 +337,9 @@ pub fn prepare(req: &Request) -> Result<MountPlan, SandboxError> {
     Ok(plan)
 }
 
-/// The private folder for `/dev/shm`, next to the private temp dir (the caller grants it
-/// write access and deletes it afterwards).
-pub fn private_shm() -> Result<tempfile::TempDir, SandboxError> {
-    let dir = tempfile::Builder::new()
-        .prefix("envm-shm-")
-        .tempdir()
-        .map_err(|source| SandboxError::Io {
-            what: "cannot create the sandbox's private /dev/shm".into(),
-            source,
-        })?;
-    Ok(dir)
-}
-
 /// Makes every mount (run in the child, in its new mount namespace, before forking the PID
 /// namespace's init): private propagation, read-only binds, kept roots, private folders.
-pub fn apply(plan: &MountPlan) -> Result<(), StepError> {
+pub fn apply(plan: &MountPlan, ruleset_fd: i32) -> Result<(), StepError> {
     make_private().map_err(|e| ("making mounts private", e))?;
     for node in &plan.read_only {
         bind(
@@ -376,6 +355,13 @@ pub fn apply(plan: &MountPlan) -> Result<(), StepError> {
     for (private, system) in &plan.private {
         bind(private, system, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
             .map_err(|e| ("private /tmp and /dev/shm", e))?;
+    }
+    if plan.shm {
+        mount_private_shm().map_err(|e| ("private /tmp and /dev/shm", e))?;
+        if ruleset_fd >= 0 {
+            allow_beneath(ruleset_fd, c"/dev/shm", plan.full_access)
+                .map_err(|e| ("private /tmp and /dev/shm", e))?;
+        }
     }
     Ok(())
 }

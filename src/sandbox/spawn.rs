@@ -39,6 +39,10 @@ pub struct Plan {
     _envp: Vec<CString>,
     argv_ptrs: Vec<*const libc::c_char>,
     envp_ptrs: Vec<*const libc::c_char>,
+    /// The same environment with `$TMPDIR` (and `TMP`, `TEMP`) `/tmp`, for a run in its own
+    /// mount namespace.
+    _envp_isolated: Vec<CString>,
+    envp_isolated_ptrs: Vec<*const libc::c_char>,
     ruleset: Option<RulesetCreated>,
     filter: BpfProgram,
     fallback_filter: BpfProgram,
@@ -52,7 +56,6 @@ pub struct Plan {
     root: bool,
     // Dropped after `mounts` (which reopens folders inside them for deletion).
     _tmp: tempfile::TempDir,
-    _shm: tempfile::TempDir,
 }
 
 fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> SandboxError {
@@ -145,10 +148,8 @@ pub fn run_sandboxed(
             }
         })?;
 
-    let mut roots = roots::compute(settings, layout, &site, &resolved, &tmp_path, &mut env)?;
+    let roots = roots::compute(settings, layout, &site, &resolved, &tmp_path, &mut env)?;
     // The mount namespace's read-only paths and private /tmp and /dev/shm (see `mounts`).
-    let shm = mounts::private_shm()?;
-    roots.write.push(shm.path().to_path_buf());
     let mounts = mounts::prepare(&mounts::Request {
         layout,
         writable: roots
@@ -164,7 +165,6 @@ pub fn run_sandboxed(
             .cloned()
             .collect(),
         tmp: &tmp_path,
-        shm: shm.path(),
     })?;
     let ruleset = if ll::kernel_abi() >= 1 {
         Some(ll::build(roots)?)
@@ -183,13 +183,9 @@ pub fn run_sandboxed(
     for a in args {
         argv.push(cstring(a.as_bytes())?);
     }
-    let mut envp = Vec::with_capacity(env.len());
-    for (k, v) in &env {
-        let mut kv = k.as_bytes().to_vec();
-        kv.push(b'=');
-        kv.extend_from_slice(v.as_bytes());
-        envp.push(cstring(&kv)?);
-    }
+    let envp = env_strings(&env, None)?;
+    // Inside the mount namespace the private temp dir is /tmp itself.
+    let envp_isolated = env_strings(&env, Some(Path::new("/tmp")))?;
     // SAFETY: isatty only inspects fd 0.
     let interactive = unsafe { libc::isatty(0) } == 1;
     let plan = Plan {
@@ -197,6 +193,8 @@ pub fn run_sandboxed(
         program: resolved,
         argv_ptrs: pointers(&argv),
         envp_ptrs: pointers(&envp),
+        envp_isolated_ptrs: pointers(&envp_isolated),
+        _envp_isolated: envp_isolated,
         _argv: argv,
         _envp: envp,
         ruleset,
@@ -211,7 +209,6 @@ pub fn run_sandboxed(
         last_cap: namespaces::last_cap(),
         root: rustix::process::geteuid().is_root(),
         _tmp: tmp,
-        _shm: shm,
     };
     plan.run()
 }
@@ -365,7 +362,7 @@ impl Plan {
             filter = &self.fallback_filter;
             note(b"envm: sandbox: user namespaces are refused here; network is cut by the seccomp socket filter instead (AF_UNIX only)\n");
         }
-        if isolated && let Err((step, e)) = mounts::apply(&self.mounts) {
+        if isolated && let Err((step, e)) = mounts::apply(&self.mounts, fds.rules) {
             if !self.best_effort {
                 fail(step, e);
             }
@@ -383,7 +380,7 @@ impl Plan {
             unsafe { libc::_exit(1) };
         }
         if !isolated {
-            self.exec_command(ruleset, filter, report_fd);
+            self.exec_command(ruleset, filter, report_fd, &self.envp_ptrs);
         }
         let mut lifeline = [0; 2];
         // SAFETY: pipe2 fills the two-element array.
@@ -450,7 +447,7 @@ impl Plan {
         unsafe { libc::close(lifeline) };
         match mounts::mount_proc() {
             Ok(()) if rules_fd >= 0 => {
-                if let Err(e) = mounts::allow_reading_proc(rules_fd) {
+                if let Err(e) = mounts::allow_beneath(rules_fd, c"/proc", mounts::READ_ACCESS) {
                     report_failure(report_fd, "mounting /proc", e);
                 }
             }
@@ -464,7 +461,7 @@ impl Plan {
             report_failure(report_fd, "forking the command", errno_now());
         }
         if command == 0 {
-            self.exec_command(ruleset, filter, report_fd);
+            self.exec_command(ruleset, filter, report_fd, &self.envp_isolated_ptrs);
         }
         drop(ruleset);
         // SAFETY: the command holds its own copy of the report pipe.
@@ -482,6 +479,7 @@ impl Plan {
         ruleset: Option<RulesetCreated>,
         filter: &BpfProgram,
         report_fd: i32,
+        envp: &[*const libc::c_char],
     ) -> ! {
         let fail = |step: &str, errno: i32| -> ! { report_failure(report_fd, step, errno) };
         init::block_forwarded(false);
@@ -519,7 +517,7 @@ impl Plan {
             libc::execve(
                 self.c_program.as_ptr(),
                 self.argv_ptrs.as_ptr(),
-                self.envp_ptrs.as_ptr(),
+                envp.as_ptr(),
             )
         };
         fail("execve", errno_now())
@@ -552,6 +550,25 @@ enum Spawned {
 /// The working directory for resolving a relative program name.
 fn project_dir_cwd(project: &Path) -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| project.to_path_buf())
+}
+
+/// `KEY=VALUE` strings for execve; with `tmp`, the temp dir variables name it instead.
+fn env_strings(
+    env: &[(OsString, OsString)],
+    tmp: Option<&Path>,
+) -> Result<Vec<CString>, SandboxError> {
+    let mut out = Vec::with_capacity(env.len());
+    for (k, v) in env {
+        let v = match tmp {
+            Some(tmp) if ["TMPDIR", "TMP", "TEMP"].iter().any(|t| k == t) => tmp.as_os_str(),
+            _ => v.as_os_str(),
+        };
+        let mut kv = k.as_bytes().to_vec();
+        kv.push(b'=');
+        kv.extend_from_slice(v.as_bytes());
+        out.push(cstring(&kv)?);
+    }
+    Ok(out)
 }
 
 /// Null-terminated pointer array over `strings` (which must outlive its use).
