@@ -15,6 +15,27 @@ pub enum Arch {
     Other(&'static str),
 }
 
+impl Arch {
+    /// envm's own spelling, Rust's: `x86_64`, `aarch64` (in messages and `envm.lock` keys).
+    /// A tool's own spellings (node's `x64`, go's `amd64`) stay in that tool's code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Aarch64 => "aarch64",
+            Arch::Other(name) => name,
+        }
+    }
+
+    /// The arch named by Rust's spelling (`std::env::consts::ARCH`).
+    pub fn from_name(name: &'static str) -> Arch {
+        match name {
+            "x86_64" => Arch::X86_64,
+            "aarch64" => Arch::Aarch64,
+            other => Arch::Other(other),
+        }
+    }
+}
+
 /// The host's C library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Libc {
@@ -46,12 +67,7 @@ pub struct Host {
 
 impl fmt::Display for Host {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let arch = match self.arch {
-            Arch::X86_64 => "x86_64",
-            Arch::Aarch64 => "aarch64",
-            Arch::Other(a) => a,
-        };
-        write!(f, "{}-{arch} ({})", self.os, self.libc)
+        write!(f, "{}-{} ({})", self.os, self.arch.as_str(), self.libc)
     }
 }
 
@@ -66,11 +82,7 @@ impl Host {
         } else {
             std::env::consts::OS
         };
-        let arch = match std::env::consts::ARCH {
-            "x86_64" => Arch::X86_64,
-            "aarch64" => Arch::Aarch64,
-            other => Arch::Other(other),
-        };
+        let arch = Arch::from_name(std::env::consts::ARCH);
         let libc = std::env::var(TEST_LIBC_VAR)
             .ok()
             .and_then(|v| parse_libc(&v))
@@ -83,11 +95,7 @@ impl Host {
     /// The key `envm.lock` files artifacts under: `linux-x86_64-gnu`, `linux-aarch64-musl`,
     /// `darwin-aarch64`.
     pub fn platform_key(&self) -> String {
-        let arch = match self.arch {
-            Arch::X86_64 => "x86_64",
-            Arch::Aarch64 => "aarch64",
-            Arch::Other(a) => a,
-        };
+        let arch = self.arch.as_str();
         match self.libc {
             Libc::Glibc(..) => format!("{}-{arch}-gnu", self.os),
             Libc::Musl => format!("{}-{arch}-musl", self.os),
@@ -144,6 +152,20 @@ mod tests {
         assert_eq!(parse_libc("musl"), Some(Libc::Musl));
         assert_eq!(parse_libc("glibc-2.17"), Some(Libc::Glibc(2, 17)));
         assert_eq!(parse_libc("nonsense"), None);
+    }
+
+    #[test]
+    fn arch_names_round_trip() {
+        for arch in [Arch::X86_64, Arch::Aarch64, Arch::Other("riscv64")] {
+            assert_eq!(Arch::from_name(arch.as_str()), arch);
+        }
+        let host = Host {
+            os: "linux",
+            arch: Arch::Aarch64,
+            libc: Libc::Musl,
+        };
+        assert_eq!(host.platform_key(), "linux-aarch64-musl");
+        assert_eq!(host.to_string(), "linux-aarch64 (musl)");
     }
 
     #[test]

@@ -25,6 +25,12 @@ pub struct Layout {
 #[error("cannot find a home directory for envm's data")]
 pub struct NoHomeError;
 
+impl crate::diag::Diagnostic for NoHomeError {
+    fn hint(&self) -> Option<String> {
+        Some("set ENVM_HOME to a folder envm may use".into())
+    }
+}
+
 impl Layout {
     /// The layout for this process: `ENVM_HOME` if set, else the platform dirs.
     pub fn from_env() -> Result<Layout, NoHomeError> {

@@ -3,10 +3,14 @@
 //! selects; versions and specs are [`version`]) → [`fetch`] (upstream releases, HTTP, verify,
 //! unpack, atomic install, envm.lock) → [`link`] (the shims folder and its index) → [`run`]
 //! (the shim, `exec`, shell activation) → [`sandbox`]. [`tools`] describes each tool; [`cli`]
-//! is the `envm …` command line over the stages.
+//! is the `envm …` command line over the stages. Beneath every stage: [`diag`] (how errors
+//! are shown), [`digest`], [`files`] (atomic writes), [`host`] and [`layout`].
 
 pub mod cli;
+pub mod diag;
+pub mod digest;
 pub mod fetch;
+pub mod files;
 pub mod host;
 pub mod layout;
 pub mod link;

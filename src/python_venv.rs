@@ -13,11 +13,13 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
+use crate::diag::Diagnostic;
+use crate::diag::printable_line;
+use crate::files::write_atomically;
 use crate::layout::Layout;
 use crate::project::PinError;
-use crate::project::project_file::{self, ProjectFile, printable};
-use crate::project::write::write_atomically;
-use crate::sandbox::{SandboxError, trust};
+use crate::project::project_file::{self, ProjectFile};
+use crate::project::trust::{self, TrustError};
 
 /// A `[python] venv` setting that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -37,11 +39,11 @@ pub enum VenvConfigError {
     #[error("cannot record the virtualenv in {}: {message}", .path.display())]
     Record { path: PathBuf, message: String },
     #[error(transparent)]
-    Trust(#[from] SandboxError),
+    Trust(#[from] TrustError),
 }
 
-impl VenvConfigError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for VenvConfigError {
+    fn hint(&self) -> Option<String> {
         match self {
             VenvConfigError::Invalid(e) => e.hint(),
             VenvConfigError::Outside { .. } => Some(
@@ -88,7 +90,7 @@ pub fn configured_in(file: &ProjectFile) -> Result<Option<PathBuf>, VenvConfigEr
         return Err(VenvConfigError::Outside {
             file: project_file.to_path_buf(),
             line: setting.line,
-            venv: printable(&setting.value),
+            venv: printable_line(&setting.value),
         });
     }
     Ok(Some(venv))

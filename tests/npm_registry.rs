@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use envm::diag::Diagnostic;
 use envm::fetch::http::FetchError;
 use envm::fetch::npm::{
     IntegrityError, NpmClient, NpmError, NpmTool, Registry, X64Level, client::PACKUMENT_LIMIT,

@@ -1,4 +1,4 @@
-//! Escape attempts from inside `envm exec --sandbox` (research note §8), each a real attempt
+//! Escape attempts from inside `envm exec --sandbox` (docs/sandbox.md lists the threats), each a real attempt
 //! against the real kernel that must fail, as root and as the unprivileged `envm-sandbox`.
 //! Probes must stay harmless to the host if the sandbox regressed: no `kill(-1)`, no ptrace
 //! of the test harness (the positives in `sandbox.rs` show the same probes do succeed when

@@ -18,7 +18,8 @@ pub struct Args {
     pub json: bool,
 }
 
-/// One row of `envm current --json` (contract shape).
+/// One row of `envm current --json`: tool, requested spec, resolved version (null when none
+/// is installed), where the pin came from, and whether it is installed.
 #[derive(Debug, Serialize)]
 pub struct CurrentRow {
     pub tool: &'static str,

@@ -1,15 +1,15 @@
-//! The one place that turns errors into what users see: `error: …`, then `hint: …` lines,
-//! and an exit code (contract: 0 ok, 1 error, 2 usage, 127 command not found).
-//!
-//! Library modules return their own `thiserror` enums carrying the file, line or URL; they are
-//! gathered here in [`Error`]. Each module error may offer a hint through a `hint()` method.
+//! The errors a command can end with: every stage's own error ([`Error`] wraps them as they
+//! are) and the few that only the command line has. [`crate::diag`] prints them: `error: …`,
+//! then `hint: …` lines, and an exit code (0 ok, 1 error, 2 usage, 127 command not found).
 
+use crate::diag::Diagnostic;
 use crate::fetch::install::InstallError;
 use crate::fetch::lockfile::LockError;
 use crate::layout::NoHomeError;
 use crate::link::LinkError;
 use crate::project::PinError;
 use crate::project::env::ProjectEnvError;
+use crate::project::trust::TrustError;
 use crate::project::write::PinWriteError;
 use crate::python_venv::VenvConfigError;
 use crate::run::exec::ExecError;
@@ -45,6 +45,8 @@ pub enum Error {
     #[error(transparent)]
     ProjectEnv(#[from] ProjectEnvError),
     #[error(transparent)]
+    Trust(#[from] TrustError),
+    #[error(transparent)]
     Venv(#[from] VenvConfigError),
     #[error("cannot read the current directory: {0}")]
     CurrentDir(#[source] std::io::Error),
@@ -76,8 +78,10 @@ impl Error {
             code: 1,
         }
     }
+}
 
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for Error {
+    fn hint(&self) -> Option<String> {
         match self {
             Error::Pin(e) => e.hint(),
             Error::PinWrite(e) => e.hint(),
@@ -89,8 +93,9 @@ impl Error {
             Error::Lock(e) => e.hint(),
             Error::Sandbox(e) => e.hint(),
             Error::ProjectEnv(e) => e.hint(),
+            Error::Trust(e) => e.hint(),
             Error::Venv(e) => e.hint(),
-            Error::NoHome(_) => Some("set ENVM_HOME to a folder envm may use".into()),
+            Error::NoHome(e) => e.hint(),
             Error::Shim(e) => e.hint(),
             Error::Link(e) => e.hint(),
             Error::Exec(e) => e.hint(),
@@ -103,33 +108,14 @@ impl Error {
         }
     }
 
-    pub fn exit_code(&self) -> i32 {
+    fn exit_code(&self) -> i32 {
         match self {
             Error::Other { code, .. } => *code,
             Error::Shim(e) => e.exit_code(),
             Error::Exec(e) => e.exit_code(),
             Error::Sandbox(e) => e.exit_code(),
+            Error::NoHome(e) => e.exit_code(),
             _ => 1,
         }
     }
-}
-
-/// Prints `err` for people (message, its causes, hint) on stderr and returns the exit code.
-pub fn report(err: &Error) -> i32 {
-    use std::fmt::Write;
-    let mut text = format!("error: {err}");
-    let mut source = std::error::Error::source(err);
-    // Transparent variants forward `source()` to the inner error's own source.
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            let _ = write!(text, "\n  caused by: {cause_text}");
-        }
-        source = cause.source();
-    }
-    if let Some(hint) = err.hint() {
-        let _ = write!(text, "\nhint: {hint}");
-    }
-    eprintln!("{text}");
-    err.exit_code()
 }

@@ -53,9 +53,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         let code = sandbox::run_sandboxed(&settings, &ctx.layout, &project_dir, name, rest, &env)?;
         return Ok(code);
     }
-    let path = exec::env_path(&env).unwrap_or_default();
-    let program = exec::find_program(name, path).ok_or_else(|| ExecError::NotFound {
-        program: name.clone(),
+    let program = exec::find_program(name, exec::env_path(&env), &ctx.cwd).ok_or_else(|| {
+        ExecError::NotFound {
+            program: name.clone(),
+        }
     })?;
     run_command(&program, name, rest, &env)
 }

@@ -87,7 +87,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             Ok(line) => println!("{line}"),
             Err(e) if first_error.is_none() => first_error = Some(e),
             Err(e) => {
-                crate::cli::error::report(&e);
+                crate::diag::report(&e);
             }
         }
     }

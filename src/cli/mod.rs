@@ -106,13 +106,13 @@ pub fn status() -> u8 {
     if let Some(args) = hook_env::fast_args() {
         let code = Context::from_env()
             .and_then(|ctx| hook_env::run(&ctx, &args))
-            .unwrap_or_else(|err| error::report(&err));
+            .unwrap_or_else(|err| crate::diag::report(&err));
         return code.clamp(0, 255) as u8;
     }
     let cli = Cli::parse();
     let code = match run(cli) {
         Ok(code) => code,
-        Err(err) => error::report(&err),
+        Err(err) => crate::diag::report(&err),
     };
     code.clamp(0, 255) as u8
 }

@@ -3,9 +3,15 @@
 //! pin files envm has worked with elsewhere (`envm use`, `envm install`: see
 //! [`project::tracked`]); for each spec of each pin the newest installed match is kept (list
 //! pins keep every entry).
+//!
+//! A tracked pin file that no longer parses is skipped with a warning naming it (a hostile
+//! repository must not block prune everywhere). Folders under `installs/TOOL/` that are not
+//! in envm's own version spelling (`v22.0.0`) are left alone with a warning. Idle
+//! `.VERSION.lock` files are removed.
 
 use super::Context;
 use crate::cli::error::Error;
+use crate::diag::printable;
 use crate::fetch::install;
 use crate::project;
 use crate::resolve::installed;
@@ -25,7 +31,13 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     // Seen from `/`, no project file applies (barring one at `/`), so this yields the global
     // config's pins.
     pins.extend(project::find_all(std::path::Path::new("/"), &ctx.layout)?);
-    pins.extend(project::tracked::pins(&ctx.layout)?);
+    let tracked = project::tracked::pins(&ctx.layout);
+    for err in &tracked.unreadable {
+        warn(&format!(
+            "skipping a tracked pin file that no longer parses: {err}; installs only it pins may be removed"
+        ));
+    }
+    pins.extend(tracked.pins);
     let mut keep: Vec<(Tool, Version)> = Vec::new();
     for pin in &pins {
         for spec in &pin.specs {
@@ -36,6 +48,12 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     }
     let mut removed = 0;
     for tool in Tool::ALL {
+        for foreign in installed::foreign_entries(&ctx.layout, tool) {
+            warn(&format!(
+                "leaving {} alone: its name is not a {tool} version as envm writes it",
+                foreign.display()
+            ));
+        }
         for version in installed::versions(&ctx.layout, tool) {
             if keep.contains(&(tool, version.clone())) {
                 continue;
@@ -50,6 +68,9 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         }
     }
     if !args.dry_run {
+        for tool in Tool::ALL {
+            install::remove_idle_locks(&ctx.layout.tool_installs(tool));
+        }
         project::tracked::compact(&ctx.layout)?;
     }
     if removed == 0 {
@@ -58,4 +79,9 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         install::after_change(&ctx.layout);
     }
     Ok(0)
+}
+
+/// A warning on stderr, with control characters from paths or files escaped.
+fn warn(message: &str) {
+    eprintln!("warning: {}", printable(message));
 }

@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 
 use super::Context;
 use crate::cli::error::Error;
+use crate::diag::printable_line as printable;
 use crate::project::env as project_env;
-use crate::project::project_file::{self, ProjectFile, printable};
+use crate::project::project_file::{self, ProjectFile};
+use crate::project::trust;
 use crate::project::{self, Pin};
 use crate::python_venv;
-use crate::sandbox::{self, trust};
+use crate::sandbox;
 use crate::version::spec::SpecKind;
 
 #[derive(Debug, clap::Args)]

@@ -2,12 +2,17 @@
 //! archive streams.
 //!
 //! An archive is streamed once: a producer thread reads the response, computes its SHA-256
-//! while the bytes arrive and keeps them in `cache/downloads/.<sha>.partial`, while the caller's
+//! while the bytes arrive and keeps them in `cache/downloads/.<sha>-<name>.partial`, while the caller's
 //! consumer (the unpacker) reads the same bytes from a bounded channel. Only when the digest
 //! matches is the partial file renamed to `cache/downloads/<sha>-<name>` and the consumer's
 //! result handed back; an archive found there is reused without the network. Connection
-//! errors, timeouts, 5xx and cut-off bodies are retried with backoff; 404 is final.
+//! errors, 5xx and cut-off bodies are retried with backoff; 404 is final.
 //! `ENVM_OFFLINE=1` forbids every request.
+//!
+//! Limits: a transfer that receives less than [`STALL_MIN_BYTES`] in any window of
+//! `ENVM_HTTP_TIMEOUT` seconds (default 30) has stalled and fails without a retry (curl's
+//! `--speed-limit`/`--speed-time`; checked per read, no extra thread); a document (index,
+//! checksum file) larger than its cap is refused; a full disk is said as such and not retried.
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -16,11 +21,33 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+mod stall;
+use stall::StallGuard;
+
+use crate::diag::Diagnostic;
+
 /// How many times a transient failure is tried in all.
 const ATTEMPTS: u32 = 4;
 const CHUNK: usize = 256 * 1024;
 /// Chunks in flight between the download and the unpacker (bounds memory: 4 MiB).
 const IN_FLIGHT: usize = 16;
+/// A transfer must receive at least this much in every `ENVM_HTTP_TIMEOUT` window.
+pub const STALL_MIN_BYTES: u64 = 1024;
+/// The largest `ENVM_HTTP_TIMEOUT` (a day).
+const MAX_HTTP_TIMEOUT_SECS: u64 = 86_400;
+/// `ENVM_HTTP_TIMEOUT` when unset.
+const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest version index envm reads (upstream's biggest, go's full list, is a few MiB).
+pub const INDEX_CAP: u64 = 32 * 1024 * 1024;
+/// Largest checksum file envm reads (node's SHASUMS256.txt is a few KiB).
+pub const CHECKSUMS_CAP: u64 = 4 * 1024 * 1024;
+/// What to do about a full disk.
+pub const DISK_FULL_HINT: &str = "free some space (or point ENVM_HOME at a larger disk) and run the command again; nothing was installed";
+
+/// Whether a write failed because the disk or the user's quota is full.
+pub fn is_disk_full(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT))
+}
 
 /// A failed request or download, with the URL.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +91,23 @@ pub enum FetchError {
     },
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
+    #[error(
+        "{url} stalled: less than {STALL_MIN_BYTES} bytes arrived in {} s (after {got} bytes)",
+        window.as_secs()
+    )]
+    Stalled {
+        url: String,
+        got: u64,
+        window: Duration,
+    },
+    #[error("{url} is larger than the {} MiB envm accepts for it", cap / (1024 * 1024))]
+    TooLarge { url: String, cap: u64 },
+    #[error("disk full at {}", path.display())]
+    DiskFull { path: PathBuf },
+    #[error(
+        "ENVM_HTTP_TIMEOUT=`{0}` is not a whole number of seconds from 1 to {MAX_HTTP_TIMEOUT_SECS}"
+    )]
+    BadTimeout(String),
 }
 
 fn retried(attempts: u32) -> String {
@@ -74,8 +118,8 @@ fn retried(attempts: u32) -> String {
     }
 }
 
-impl FetchError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for FetchError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             FetchError::Offline { .. } => {
                 "unset ENVM_OFFLINE, or install this once while online so it is cached".into()
@@ -91,10 +135,20 @@ impl FetchError {
             FetchError::ChecksumMismatch { .. } => {
                 "the file is not the one upstream published: nothing was installed; if a mirror serves it, check the mirror".into()
             }
+            FetchError::Stalled { .. } => {
+                "the server or the network is too slow; try again later, use another mirror (ENVM_*_MIRROR), or raise ENVM_HTTP_TIMEOUT (seconds)".into()
+            }
+            FetchError::TooLarge { .. } => {
+                "this is not the document upstream publishes; check the mirror set in ENVM_*_MIRROR".into()
+            }
+            FetchError::DiskFull { .. } => DISK_FULL_HINT.into(),
+            FetchError::BadTimeout(_) => "write e.g. ENVM_HTTP_TIMEOUT=60, or unset it (30 s)".into(),
             _ => return None,
         })
     }
+}
 
+impl FetchError {
     /// Worth trying again.
     fn transient(&self) -> bool {
         match self {
@@ -123,15 +177,27 @@ pub struct Net {
     pub offline: bool,
     /// Draw a progress bar (stderr is a terminal and `CI` is unset).
     pub progress: bool,
+    /// `ENVM_HTTP_TIMEOUT`: the stall window.
+    stall_window: Duration,
 }
 
 impl Net {
     pub fn from_env() -> Result<Net, FetchError> {
+        let stall_window = match std::env::var("ENVM_HTTP_TIMEOUT") {
+            Ok(text) if !text.trim().is_empty() => match text.trim().parse::<u64>() {
+                Ok(secs) if (1..=MAX_HTTP_TIMEOUT_SECS).contains(&secs) => {
+                    Duration::from_secs(secs)
+                }
+                _ => return Err(FetchError::BadTimeout(text)),
+            },
+            _ => DEFAULT_HTTP_TIMEOUT,
+        };
         let client = reqwest::blocking::Client::builder()
             .user_agent(concat!("envm/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            // Per read in the blocking client, so large downloads are not cut.
-            .timeout(Duration::from_secs(30))
+            .connect_timeout(stall_window.min(Duration::from_secs(10)))
+            // Per read in the blocking client: a silent server; a trickle is caught by
+            // `StallGuard`.
+            .timeout(stall_window)
             .build()
             .map_err(|e| FetchError::Client(e.to_string()))?;
         let offline = std::env::var("ENVM_OFFLINE").is_ok_and(|v| !v.is_empty() && v != "0");
@@ -140,22 +206,41 @@ impl Net {
             client,
             offline,
             progress,
+            stall_window,
         })
     }
 
-    /// GETs `url` and returns the body as text (indexes, checksum files), with retries.
-    pub fn get_text(&self, url: &str) -> Result<String, FetchError> {
+    /// GETs `url` and returns the body as text (indexes, checksum files), with retries. A
+    /// body over `cap` bytes is refused.
+    pub fn get_text(&self, url: &str, cap: u64) -> Result<String, FetchError> {
+        let too_large = || FetchError::TooLarge {
+            url: url.into(),
+            cap,
+        };
         retry(|| {
-            let mut resp = self.open(url)?;
-            let mut text = String::new();
-            resp.read_to_string(&mut text)
-                .map_err(|e| FetchError::Body {
-                    url: url.to_string(),
-                    got: text.len() as u64,
-                    reason: e.to_string(),
-                    attempts: 1,
-                })?;
-            Ok(text)
+            let resp = self.open(url)?;
+            if resp.content_length().is_some_and(|n| n > cap) {
+                return Err(too_large());
+            }
+            let mut guard = StallGuard::new(url, self.stall_window);
+            let mut body = Vec::new();
+            let mut limited = resp.take(cap + 1);
+            let mut buf = [0u8; 16 * 1024];
+            loop {
+                match limited.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        body.extend_from_slice(&buf[..n]);
+                        guard.arrived(n)?;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(guard.read_failed(&e)),
+                }
+            }
+            if body.len() as u64 > cap {
+                return Err(too_large());
+            }
+            Ok(String::from_utf8_lossy(&body).into_owned())
         })
     }
 
@@ -164,25 +249,23 @@ impl Net {
         if self.offline {
             return Err(FetchError::Offline { url: url.into() });
         }
-        let resp = self
-            .client
-            .get(url)
-            .send()
-            .map_err(|e| FetchError::Unreachable {
-                url: url.into(),
-                reason: error_chain(&e),
-                attempts: 1,
-            })?;
-        let status = resp.status().as_u16();
-        match status {
-            200..=299 => Ok(resp),
-            404 | 410 => Err(FetchError::NotFound { url: url.into() }),
-            _ => Err(FetchError::Status {
-                url: url.into(),
-                status,
-                attempts: 1,
-            }),
-        }
+        let resp = self.client.get(url).send().map_err(|e| {
+            if e.is_timeout() && !e.is_connect() {
+                // Connected, but no answer within the window.
+                FetchError::Stalled {
+                    url: url.into(),
+                    got: 0,
+                    window: self.stall_window,
+                }
+            } else {
+                FetchError::Unreachable {
+                    url: url.into(),
+                    reason: error_chain(&e),
+                    attempts: 1,
+                }
+            }
+        })?;
+        checked_status(url, resp)
     }
 
     /// Streams the archive at `url` into `consume`, verifying it against `expected` (hex
@@ -214,24 +297,22 @@ impl Net {
         retry(|| {
             let resp = self.open(url)?;
             let total = resp.content_length();
-            let file = std::fs::File::create(&partial).map_err(|source| FetchError::Io {
-                path: partial.clone(),
-                source,
-            })?;
+            let file = std::fs::File::create(&partial).map_err(|e| write_error(&partial, e))?;
             let bar = self.progress.then(|| progress_bar(url, total));
             let result = pump(
                 url,
                 &expected,
-                Source::Http(resp, total),
-                Some((file, bar)),
+                Source::Http(Box::new(resp), total, self.stall_window),
+                Some(Keep {
+                    file,
+                    path: &partial,
+                    bar,
+                }),
                 &mut consume,
             );
             match result {
                 Ok(value) => {
-                    std::fs::rename(&partial, keep).map_err(|source| FetchError::Io {
-                        path: keep.to_path_buf(),
-                        source,
-                    })?;
+                    std::fs::rename(&partial, keep).map_err(|e| write_error(keep, e))?;
                     Ok(value)
                 }
                 Err(e) => {
@@ -240,6 +321,20 @@ impl Net {
                 }
             }
         })
+    }
+}
+
+/// A failed write: a full disk is said as such (and never retried).
+fn write_error(path: &Path, source: io::Error) -> FetchError {
+    if is_disk_full(&source) {
+        FetchError::DiskFull {
+            path: path.to_path_buf(),
+        }
+    } else {
+        FetchError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -271,23 +366,33 @@ fn retry<T>(mut attempt: impl FnMut() -> Result<T, FetchError>) -> Result<T, Fet
 
 fn tracing_note(e: &FetchError, delay: Duration) {
     if std::env::var_os("ENVM_LOG").is_some() {
-        eprintln!("envm: {e}; retrying in {} ms", delay.as_millis());
+        eprintln!(
+            "envm: {}; retrying in {} ms",
+            crate::diag::printable(&e.to_string()),
+            delay.as_millis()
+        );
     }
 }
 
 enum Source {
-    Http(reqwest::blocking::Response, Option<u64>),
+    /// A response, its announced length and the stall window.
+    Http(Box<reqwest::blocking::Response>, Option<u64>, Duration),
     File(std::fs::File),
 }
 
-type Sink = (std::fs::File, Option<indicatif::ProgressBar>);
+/// Where downloaded bytes are kept, and the progress bar.
+struct Keep<'a> {
+    file: std::fs::File,
+    path: &'a Path,
+    bar: Option<indicatif::ProgressBar>,
+}
 
 /// Reads `source` on a producer thread (hash, keep, forward), runs `consume` here.
 fn pump<T, E>(
     url: &str,
     expected: &str,
     source: Source,
-    sink: Option<Sink>,
+    sink: Option<Keep>,
     consume: &mut impl FnMut(&mut dyn Read) -> Result<T, E>,
 ) -> Result<Result<T, E>, FetchError> {
     let (tx, rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
@@ -322,12 +427,16 @@ fn pump<T, E>(
 fn produce(
     url: &str,
     source: Source,
-    mut sink: Option<Sink>,
+    mut sink: Option<Keep>,
     tx: SyncSender<Vec<u8>>,
 ) -> Result<String, FetchError> {
-    let (mut reader, total): (Box<dyn Read>, Option<u64>) = match source {
-        Source::Http(resp, total) => (Box::new(resp), total),
-        Source::File(file) => (Box::new(file), None),
+    let (mut reader, total, mut guard): (Box<dyn Read>, Option<u64>, _) = match source {
+        Source::Http(resp, total, window) => (
+            resp as Box<dyn Read>,
+            total,
+            Some(StallGuard::new(url, window)),
+        ),
+        Source::File(file) => (Box::new(file), None, None),
     };
     let mut hasher = Sha256::new();
     let mut got: u64 = 0;
@@ -345,9 +454,19 @@ fn produce(
         while filled < CHUNK {
             match reader.read(&mut chunk[filled..]) {
                 Ok(0) => break,
-                Ok(n) => filled += n,
+                Ok(n) => {
+                    filled += n;
+                    if let Some(guard) = &mut guard {
+                        guard.arrived(n)?;
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(body_error(got + filled as u64, error_chain(&e))),
+                Err(e) => {
+                    return Err(match &guard {
+                        Some(guard) => guard.read_failed(&e),
+                        None => body_error(got + filled as u64, error_chain(&e)),
+                    });
+                }
             }
         }
         if filled == 0 {
@@ -356,10 +475,11 @@ fn produce(
         chunk.truncate(filled);
         got += filled as u64;
         hasher.update(&chunk);
-        if let Some((file, bar)) = &mut sink {
-            file.write_all(&chunk)
-                .map_err(|e| body_error(got, format!("cannot keep the download: {e}")))?;
-            if let Some(bar) = bar {
+        if let Some(keep) = &mut sink {
+            keep.file
+                .write_all(&chunk)
+                .map_err(|e| write_error(keep.path, e))?;
+            if let Some(bar) = &keep.bar {
                 bar.set_position(got);
             }
         }
@@ -372,10 +492,10 @@ fn produce(
     {
         return Err(body_error(got, format!("expected {total} bytes")));
     }
-    if let Some((_, Some(bar))) = &sink {
+    if let Some(Keep { bar: Some(bar), .. }) = &sink {
         bar.finish_and_clear();
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(crate::digest::hex(&hasher.finalize()))
 }
 
 struct ChannelReader {
@@ -403,7 +523,8 @@ impl Read for ChannelReader {
 }
 
 fn progress_bar(url: &str, total: Option<u64>) -> indicatif::ProgressBar {
-    let name = url.rsplit('/').next().unwrap_or(url).to_string();
+    let name = url.rsplit('/').next().unwrap_or(url);
+    let name = crate::diag::printable(name).into_owned();
     let bar = match total {
         Some(n) => indicatif::ProgressBar::new(n),
         None => indicatif::ProgressBar::new_spinner(),
@@ -415,15 +536,6 @@ fn progress_bar(url: &str, total: Option<u64>) -> indicatif::ProgressBar {
     }
     bar.set_message(name);
     bar
-}
-
-/// Lowercase hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// An error with its causes, on one line (reqwest hides the useful part in `source()`).
@@ -439,4 +551,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// `resp` when its status is a success; 404 and 410 are [`FetchError::NotFound`] (final), any
+/// other status [`FetchError::Status`].
+pub fn checked_status(
+    url: &str,
+    resp: reqwest::blocking::Response,
+) -> Result<reqwest::blocking::Response, FetchError> {
+    let status = resp.status().as_u16();
+    match status {
+        200..=299 => Ok(resp),
+        404 | 410 => Err(FetchError::NotFound { url: url.into() }),
+        _ => Err(FetchError::Status {
+            url: url.into(),
+            status,
+            attempts: 1,
+        }),
+    }
 }

@@ -3,16 +3,17 @@
 //! A fresh copy (younger than [`TTL`], 1 h) is used without the network unless `--refresh`;
 //! a stale one is used when the network fails (with a warning); with `ENVM_OFFLINE=1` any
 //! cached copy is used and a missing one is an error naming the URL. Documents that never
-//! change (a release's checksum file) are cached without expiry.
+//! change (a release's checksum file) are cached without expiry. Each kind has a size cap
+//! ([`Freshness::cap`]); a larger document is refused, never cached.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use sha2::{Digest, Sha256};
-
-use crate::fetch::http::{FetchError, Net, hex};
+use crate::diag::Diagnostic;
+use crate::digest::sha256_hex;
+use crate::fetch::http::{FetchError, Net};
+use crate::files::write_atomically;
 use crate::layout::Layout;
-use crate::project::write::write_atomically;
 
 /// How long a cached index is used without asking upstream again.
 pub const TTL: Duration = Duration::from_secs(3600);
@@ -26,6 +27,16 @@ pub enum Freshness {
     Immutable,
 }
 
+impl Freshness {
+    /// The largest document of this kind envm reads.
+    pub fn cap(self) -> u64 {
+        match self {
+            Freshness::Ttl => crate::fetch::http::INDEX_CAP,
+            Freshness::Immutable => crate::fetch::http::CHECKSUMS_CAP,
+        }
+    }
+}
+
 /// A remote list could not be had, from the network or the cache.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -35,8 +46,8 @@ pub enum IndexError {
     Fetch(#[from] FetchError),
 }
 
-impl IndexError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for IndexError {
+    fn hint(&self) -> Option<String> {
         match self {
             IndexError::OfflineMissing { .. } => Some(
                 "run the same command once online (without ENVM_OFFLINE) to fill the cache".into(),
@@ -48,7 +59,7 @@ impl IndexError {
 
 /// Where `url` is cached: `cache/index/<label>-<hash>.txt`.
 pub fn cache_path(layout: &Layout, label: &str, url: &str) -> PathBuf {
-    let digest = hex(&Sha256::digest(url.as_bytes()));
+    let digest = sha256_hex(url.as_bytes());
     layout
         .index_cache_dir()
         .join(format!("{label}-{}.txt", &digest[..16]))
@@ -77,12 +88,9 @@ pub fn get(
             return Ok(text.clone());
         }
     }
-    match net.get_text(url) {
+    match net.get_text(url, freshness.cap()) {
         Ok(text) => {
             // A cache that cannot be written only costs a download next time.
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
             let _ = write_atomically(&path, text.as_bytes());
             Ok(text)
         }
@@ -90,7 +98,8 @@ pub fn get(
         Err(err) => match cached {
             Some(text) => {
                 eprintln!(
-                    "warning: {err}; using the cached copy from {}",
+                    "warning: {}; using the cached copy from {}",
+                    crate::diag::printable(&err.to_string()),
                     describe_age(&path)
                 );
                 Ok(text)

@@ -3,11 +3,13 @@
 //! staging folder next to the target, write the receipt, and rename it into place. A version
 //! folder therefore exists only once complete and verified. Concurrent installs of the same
 //! version wait on the lock and find the work done; staging folders left by killed runs are
-//! removed under the same lock.
+//! removed under the same lock. A full disk ends the install with a "disk full" error and
+//! nothing half-done (no staging folder, no partial download).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::diag::Diagnostic;
 use crate::fetch::http::{FetchError, Net};
 use crate::fetch::provider::{self, Artifact, ProviderError, Release, Remote};
 use crate::fetch::unpack::{self, ArchiveKind, UnpackError};
@@ -65,10 +67,12 @@ pub enum InstallError {
     BadDigest { url: String, value: String },
     #[error("{tool} {version} is not installed")]
     NotInstalled { tool: Tool, version: String },
+    #[error("disk full at {}", path.display())]
+    DiskFull { path: PathBuf },
 }
 
-impl InstallError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for InstallError {
+    fn hint(&self) -> Option<String> {
         match self {
             InstallError::Provider(e) => e.hint(),
             InstallError::Fetch(e) => e.hint(),
@@ -77,6 +81,7 @@ impl InstallError {
                 Some(format!("see what is installed with `envm ls {tool}`"))
             }
             InstallError::Io { .. } => Some("check permissions and free space".into()),
+            InstallError::DiskFull { .. } => Some(crate::fetch::http::DISK_FULL_HINT.into()),
             InstallError::Format { .. } => None,
             InstallError::BadDigest { .. } => Some(
                 "the index or envm.lock is damaged; retry with --refresh or `envm lock`".into(),
@@ -86,9 +91,17 @@ impl InstallError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> InstallError + '_ {
-    move |source| InstallError::Io {
-        path: path.to_path_buf(),
-        source,
+    move |source| {
+        if crate::fetch::http::is_disk_full(&source) {
+            InstallError::DiskFull {
+                path: path.to_path_buf(),
+            }
+        } else {
+            InstallError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
     }
 }
 
@@ -203,17 +216,17 @@ pub fn install_artifact(
         .stream_verified(&artifact.url, &artifact.sha256, &keep, |reader| {
             // Each attempt starts from an empty staging folder.
             let _ = fs::remove_dir_all(&staging);
-            fs::create_dir_all(&staging).map_err(|source| UnpackError::Write {
-                path: staging.clone(),
-                source,
-            })?;
+            fs::create_dir_all(&staging).map_err(|e| unpack::write_error(&staging, e))?;
             unpack::unpack(reader, kind, &staging)
         })
         .map_err(InstallError::from)
         .and_then(|unpacked| {
-            unpacked.map_err(|source| InstallError::Unpack {
-                url: artifact.url.clone(),
-                source,
+            unpacked.map_err(|source| match source {
+                UnpackError::DiskFull { path } => InstallError::DiskFull { path },
+                source => InstallError::Unpack {
+                    url: artifact.url.clone(),
+                    source,
+                },
             })
         })
         .and_then(|()| {
@@ -228,6 +241,11 @@ pub fn install_artifact(
             };
             let path = Receipt::path(&staging);
             let text = serde_json::to_vec_pretty(&receipt).unwrap_or_default();
+            // A receipt (or a link by that name) shipped in the archive is replaced, not
+            // written through.
+            if fs::symlink_metadata(&path).is_ok() {
+                fs::remove_file(&path).map_err(io_err(&path))?;
+            }
             fs::write(&path, text).map_err(io_err(&path))?;
             commit(&staging, &dir, &tool_dir, version)
         });
@@ -293,26 +311,71 @@ pub fn after_change(layout: &Layout) {
     // The toolchain change itself has landed; stale shims are repaired by `envm reshim`, so a
     // failure here is reported without undoing the install.
     if let Err(e) = crate::link::reshim(layout) {
-        eprintln!("warning: the shims were not updated: {e}");
+        eprintln!(
+            "warning: the shims were not updated: {}",
+            crate::diag::printable(&e.to_string())
+        );
         eprintln!("hint: run `envm reshim`");
     }
 }
 
-/// Holds `installs/TOOL/.VERSION.lock` exclusively until dropped.
-fn lock(tool_dir: &Path, version: &Version) -> Result<fs::File, InstallError> {
-    let path = tool_dir.join(format!(".{version}.lock"));
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(io_err(&path))?;
-    file.lock().map_err(io_err(&path))?;
-    Ok(file)
+/// The lock file of `version` in `tool_dir`.
+fn lock_path(tool_dir: &Path, version: &Version) -> PathBuf {
+    tool_dir.join(format!(".{version}.lock"))
 }
 
-/// Staging and replaced folders of `version` left by killed runs (the lock is held, so no
-/// live run owns them), and partial downloads older than any live run would leave.
+/// Holds `installs/TOOL/.VERSION.lock` exclusively until dropped. `envm prune` deletes idle
+/// lock files, so a lock taken on a file that was unlinked meanwhile is taken again on the
+/// file now at the path.
+fn lock(tool_dir: &Path, version: &Version) -> Result<fs::File, InstallError> {
+    use std::os::unix::fs::MetadataExt;
+    let path = lock_path(tool_dir, version);
+    loop {
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        file.lock().map_err(io_err(&path))?;
+        let held = file.metadata().map_err(io_err(&path))?;
+        if fs::metadata(&path).is_ok_and(|now| (now.dev(), now.ino()) == (held.dev(), held.ino())) {
+            return Ok(file);
+        }
+    }
+}
+
+/// Deletes the lock files in `tool_dir` no envm holds now (left by finished or killed runs);
+/// returns how many. A lock file is removed while held, so no run can be inside it.
+pub fn remove_idle_locks(tool_dir: &Path) -> usize {
+    use std::os::unix::fs::OpenOptionsExt;
+    let Ok(entries) = fs::read_dir(tool_dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with('.') && name.ends_with(".lock")) {
+            continue;
+        }
+        let opened = fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(entry.path());
+        let Ok(file) = opened else {
+            continue;
+        };
+        if file.try_lock().is_ok() && fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Removes the staging and replaced folders of `version` left by killed runs (the lock is
+/// held, so no live run owns them). A partial download is not touched here: the next download
+/// of the same archive truncates and rewrites it.
 fn clean_stale(tool_dir: &Path, version: &Version) {
     let prefixes = [format!(".staging-{version}-"), format!(".old-{version}-")];
     let Ok(entries) = fs::read_dir(tool_dir) else {
@@ -339,7 +402,7 @@ fn bins(bin_dir: &Path) -> Vec<String> {
             fs::metadata(e.path()).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         })
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| !n.starts_with('.'))
+        .filter(|n| !n.starts_with('.') && installed::is_plain_name(n))
         .collect();
     names.sort();
     names

@@ -1,14 +1,17 @@
 //! `envm.lock`: per pinned tool and spec, the exact version and, per platform it was locked
 //! on (`linux-x86_64-gnu`…), the artifact URL and SHA-256. Lives next to the project's
 //! `envm.toml` (or in the current directory). `envm lock` writes it; `envm install --locked`
-//! installs exactly what it records and fails for anything it lacks.
+//! installs exactly what it records and fails for anything it lacks. A lock whose version
+//! or LTS codename holds anything but version characters is refused as a whole.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::project::write::{PinWriteError, write_atomically};
+use crate::diag::Diagnostic;
+use crate::files::write_atomically;
+use crate::project::write::PinWriteError;
 use crate::tools::Tool;
 
 pub const LOCK_FILE: &str = "envm.lock";
@@ -67,8 +70,8 @@ pub enum LockError {
     NothingPinned,
 }
 
-impl LockError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for LockError {
+    fn hint(&self) -> Option<String> {
         match self {
             LockError::Missing { .. } | LockError::Read { .. } => {
                 Some("run `envm lock` (on this platform) and commit envm.lock".into())
@@ -101,10 +104,36 @@ impl LockFile {
                 });
             }
         };
-        toml::from_str(&text).map_err(|e| LockError::Parse {
+        let lock: LockFile = toml::from_str(&text).map_err(|e| LockError::Parse {
             path: path.into(),
             message: e.to_string(),
-        })
+        })?;
+        lock.check().map_err(|message| LockError::Parse {
+            path: path.into(),
+            message,
+        })?;
+        Ok(lock)
+    }
+
+    /// Every version is a version number and every LTS codename a plain word.
+    fn check(&self) -> Result<(), String> {
+        for entry in &self.tools {
+            if crate::version::Version::parse(&entry.version).is_err() {
+                return Err(format!(
+                    "{} `{}`: the version `{}` is not a version number (only 0-9, A-Z, a-z, `.`, `+` and `-`)",
+                    entry.name, entry.spec, entry.version
+                ));
+            }
+            if let Some(lts) = &entry.lts
+                && !lts.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
+                return Err(format!(
+                    "{} `{}`: the LTS name `{lts}` is not a plain word",
+                    entry.name, entry.spec
+                ));
+            }
+        }
+        Ok(())
     }
 
     pub fn write(&self, path: &Path) -> Result<(), LockError> {
@@ -112,7 +141,7 @@ impl LockFile {
         let text = format!(
             "# envm.lock: written by `envm lock`; exact versions and checksums per platform.\n\n{body}"
         );
-        write_atomically(path, text.as_bytes())?;
+        write_atomically(path, text.as_bytes()).map_err(PinWriteError::from)?;
         Ok(())
     }
 

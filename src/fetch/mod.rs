@@ -9,3 +9,4 @@ pub mod lockfile;
 pub mod npm;
 pub mod provider;
 pub mod unpack;
+pub mod verify;

@@ -5,6 +5,11 @@
 //! `..` components, absolute paths, symlinks and hard links whose target leaves the folder,
 //! entries written through a symlink, device files and FIFOs, setuid/setgid bits. Executable
 //! bits and in-tree symlinks are kept; timestamps and owners are not.
+//!
+//! A symlink's target is resolved against what is already unpacked: the links written
+//! before it are followed, component by component (so `s -> .` then `l -> s/..` is seen to
+//! leave the folder), and once everything is written every link is resolved again against
+//! the finished tree, since a later entry can change what an earlier target means.
 
 use std::collections::HashSet;
 use std::fs;
@@ -13,6 +18,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 
 use tar::EntryType;
+
+use crate::diag::Diagnostic;
 
 /// Archive formats envm unpacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,16 +58,19 @@ pub enum UnpackError {
     Format(String),
     #[error("the archive is empty")]
     Empty,
+    #[error("disk full at {}", path.display())]
+    DiskFull { path: PathBuf },
 }
 
-impl UnpackError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for UnpackError {
+    fn hint(&self) -> Option<String> {
         match self {
             UnpackError::Unsafe { .. } => Some(
                 "envm refuses archives that could write outside their folder; nothing was installed"
                     .into(),
             ),
             UnpackError::Write { .. } => Some("check free space and permissions".into()),
+            UnpackError::DiskFull { .. } => Some(crate::fetch::http::DISK_FULL_HINT.into()),
             _ => None,
         }
     }
@@ -114,7 +124,7 @@ fn unpack_tar(reader: impl Read, dest: &Path) -> Result<(), UnpackError> {
                     .map_err(UnpackError::Read)?
                     .ok_or_else(|| unsafe_entry("a symlink without a target"))?
                     .into_owned();
-                if !symlink_stays_inside(&rel, &link) {
+                if resolve_inside(dest, &rel, &link).is_err() {
                     return Err(unsafe_entry(
                         "the symlink points outside the install folder",
                     ));
@@ -122,12 +132,8 @@ fn unpack_tar(reader: impl Read, dest: &Path) -> Result<(), UnpackError> {
                 if let Some(parent) = target.parent() {
                     mkdir(parent)?;
                 }
-                std::os::unix::fs::symlink(&link, &target).map_err(|source| {
-                    UnpackError::Write {
-                        path: target.clone(),
-                        source,
-                    }
-                })?;
+                std::os::unix::fs::symlink(&link, &target)
+                    .map_err(|source| write_error(&target, source))?;
                 symlinks.insert(rel.clone());
             }
             EntryType::Link => {
@@ -140,16 +146,15 @@ fn unpack_tar(reader: impl Read, dest: &Path) -> Result<(), UnpackError> {
                     .ok()
                     .flatten()
                     .filter(|l| !l.ancestors().any(|a| symlinks.contains(a)))
+                    .filter(|l| is_plain_file_inside(dest, l))
                     .ok_or_else(|| {
                         unsafe_entry("the hard link points outside the install folder")
                     })?;
                 if let Some(parent) = target.parent() {
                     mkdir(parent)?;
                 }
-                fs::hard_link(dest.join(inside), &target).map_err(|source| UnpackError::Write {
-                    path: target.clone(),
-                    source,
-                })?;
+                fs::hard_link(dest.join(inside), &target)
+                    .map_err(|source| write_error(&target, source))?;
             }
             EntryType::XGlobalHeader
             | EntryType::XHeader
@@ -166,7 +171,105 @@ fn unpack_tar(reader: impl Read, dest: &Path) -> Result<(), UnpackError> {
     if written == 0 {
         return Err(UnpackError::Empty);
     }
+    // Every link again, against the finished tree.
+    for rel in &symlinks {
+        let Ok(link) = fs::read_link(dest.join(rel)) else {
+            continue; // replaced by a later entry
+        };
+        if resolve_inside(dest, rel, &link).is_err() {
+            return Err(UnpackError::Unsafe {
+                entry: rel.display().to_string(),
+                reason: "the symlink points outside the install folder",
+            });
+        }
+    }
     Ok(())
+}
+
+/// Most links followed while resolving one target (the kernel's own limit).
+const MAX_LINK_HOPS: usize = 40;
+
+/// Why a link target was refused.
+#[derive(Debug, PartialEq, Eq)]
+enum Outside {
+    /// It leaves `root` (or is absolute).
+    Escapes,
+    /// More than [`MAX_LINK_HOPS`] links.
+    TooManyLinks,
+}
+
+/// Resolves a symlink at `rel` (relative to `root`) pointing at `link`, following the links
+/// already written under `root` component by component, and returns where it lands relative
+/// to `root`. Components that do not exist yet are taken as written.
+fn resolve_inside(root: &Path, rel: &Path, link: &Path) -> Result<PathBuf, Outside> {
+    let mut at: Vec<std::ffi::OsString> = rel
+        .parent()
+        .map(|p| p.iter().map(|c| c.to_os_string()).collect())
+        .unwrap_or_default();
+    let mut hops = 0;
+    walk(root, &mut at, link, &mut hops)?;
+    Ok(at.iter().collect())
+}
+
+fn walk(
+    root: &Path,
+    at: &mut Vec<std::ffi::OsString>,
+    target: &Path,
+    hops: &mut usize,
+) -> Result<(), Outside> {
+    for comp in target.components() {
+        match comp {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                at.pop().ok_or(Outside::Escapes)?;
+            }
+            Component::RootDir | Component::Prefix(_) => return Err(Outside::Escapes),
+            Component::Normal(name) => {
+                at.push(name.to_os_string());
+                let here: PathBuf = at.iter().collect();
+                if let Ok(next) = fs::read_link(root.join(&here)) {
+                    *hops += 1;
+                    if *hops > MAX_LINK_HOPS {
+                        return Err(Outside::TooManyLinks);
+                    }
+                    at.pop();
+                    walk(root, at, &next, hops)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `rel` is, on disk under `root`, a regular file reached through real folders only.
+fn is_plain_file_inside(root: &Path, rel: &Path) -> bool {
+    let mut here = root.to_path_buf();
+    let count = rel.components().count();
+    for (i, comp) in rel.components().enumerate() {
+        here.push(comp);
+        let Ok(meta) = fs::symlink_metadata(&here) else {
+            return false;
+        };
+        let last = i + 1 == count;
+        if (last && !meta.is_file()) || (!last && !meta.is_dir()) {
+            return false;
+        }
+    }
+    true
+}
+
+/// A write failure: a full disk is said as such.
+pub(crate) fn write_error(path: &Path, source: io::Error) -> UnpackError {
+    if crate::fetch::http::is_disk_full(&source) {
+        UnpackError::DiskFull {
+            path: path.to_path_buf(),
+        }
+    } else {
+        UnpackError::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
 }
 
 /// The entry's path below the archive's top folder; `None` for the top folder itself.
@@ -188,50 +291,12 @@ fn strip_top(path: &Path) -> Result<Option<PathBuf>, &'static str> {
     Ok((!out.as_os_str().is_empty()).then_some(out))
 }
 
-/// Whether a symlink at `rel` (relative to the install root) pointing at `link` resolves,
-/// lexically, to a place inside the install root.
-fn symlink_stays_inside(rel: &Path, link: &Path) -> bool {
-    if link.is_absolute() {
-        return false;
-    }
-    let mut depth: Vec<&std::ffi::OsStr> = rel
-        .parent()
-        .map(|p| {
-            p.components()
-                .filter_map(|c| match c {
-                    Component::Normal(n) => Some(n),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    for comp in link.components() {
-        match comp {
-            Component::Normal(n) => depth.push(n),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if depth.pop().is_none() {
-                    return false;
-                }
-            }
-            Component::RootDir | Component::Prefix(_) => return false,
-        }
-    }
-    true
-}
-
 fn mkdir(path: &Path) -> Result<(), UnpackError> {
-    fs::create_dir_all(path).map_err(|source| UnpackError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
+    fs::create_dir_all(path).map_err(|source| write_error(path, source))
 }
 
 fn write_file(entry: &mut impl Read, target: &Path, mode: u32) -> Result<(), UnpackError> {
-    let err = |source| UnpackError::Write {
-        path: target.to_path_buf(),
-        source,
-    };
+    let err = |source| write_error(target, source);
     // An earlier entry of the same name (tar allows it) is replaced, never followed.
     if let Ok(meta) = fs::symlink_metadata(target)
         && !meta.is_dir()
@@ -269,13 +334,51 @@ mod tests {
 
     #[test]
     fn symlink_targets() {
-        let npm = Path::new("bin/npm");
-        assert!(symlink_stays_inside(npm, Path::new("../lib/npm-cli.js")));
-        assert!(!symlink_stays_inside(npm, Path::new("../../etc")));
-        assert!(!symlink_stays_inside(npm, Path::new("/etc/passwd")));
-        assert!(symlink_stays_inside(
-            Path::new("bin/python3"),
-            Path::new("python3.12")
-        ));
+        let root = tempfile::tempdir().unwrap();
+        let inside = |rel: &str, link: &str| {
+            resolve_inside(root.path(), Path::new(rel), Path::new(link)).is_ok()
+        };
+        assert!(inside("bin/npm", "../lib/npm-cli.js"));
+        assert!(!inside("bin/npm", "../../etc"));
+        assert!(!inside("bin/npm", "/etc/passwd"));
+        assert!(inside("bin/python3", "python3.12"));
+    }
+
+    #[test]
+    fn hard_link_targets_are_plain_files_through_real_folders() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        fs::create_dir(r.join("lib")).unwrap();
+        fs::write(r.join("lib/real"), "x").unwrap();
+        std::os::unix::fs::symlink("lib", r.join("via")).unwrap();
+        std::os::unix::fs::symlink("real", r.join("lib/link")).unwrap();
+        assert!(is_plain_file_inside(r, Path::new("lib/real")));
+        assert!(!is_plain_file_inside(r, Path::new("via/real")));
+        assert!(!is_plain_file_inside(r, Path::new("lib/link")));
+        assert!(!is_plain_file_inside(r, Path::new("lib")));
+        assert!(!is_plain_file_inside(r, Path::new("lib/missing")));
+    }
+
+    #[test]
+    fn symlink_chains_are_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        std::os::unix::fs::symlink(".", r.join("s")).unwrap();
+        // Lexically `s/..` is the root; on disk it is the root's parent.
+        assert_eq!(
+            resolve_inside(r, Path::new("l1"), Path::new("s/..")),
+            Err(Outside::Escapes)
+        );
+        std::os::unix::fs::symlink("loop", r.join("loop")).unwrap();
+        assert_eq!(
+            resolve_inside(r, Path::new("x"), Path::new("loop/a")),
+            Err(Outside::TooManyLinks)
+        );
+        fs::create_dir(r.join("d")).unwrap();
+        std::os::unix::fs::symlink("..", r.join("d/up")).unwrap();
+        assert_eq!(
+            resolve_inside(r, Path::new("d/x"), Path::new("up/d")),
+            Ok(PathBuf::from("d"))
+        );
     }
 }

@@ -13,6 +13,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::diag::Diagnostic;
+use crate::files::write_atomically;
 use crate::layout::Layout;
 use crate::resolve::installed::{self, Receipt};
 use crate::tools::Tool;
@@ -38,8 +40,8 @@ pub enum LinkError {
     },
 }
 
-impl LinkError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for LinkError {
+    fn hint(&self) -> Option<String> {
         match self {
             LinkError::CurrentExe(_) => Some("run envm by its full path".into()),
             LinkError::Io { .. } => {
@@ -114,7 +116,11 @@ pub fn reshim_to(layout: &Layout, exe: &Path) -> Result<ReshimReport, LinkError>
             .collect();
         index.push_str(&format!("@{tool}\t{stamp}\t{}\n", versions.join(" ")));
     }
-    write_atomically(&shims.join(INDEX_FILE), index.as_bytes())?;
+    write_atomically(&shims.join(INDEX_FILE), index.as_bytes()).map_err(|e| LinkError::Io {
+        action: "write",
+        path: e.path,
+        source: e.source,
+    })?;
     let entries = std::fs::read_dir(&shims).map_err(io_err("list", &shims))?;
     for entry in entries.flatten() {
         let name = entry.file_name();
@@ -243,18 +249,6 @@ fn well_known_tool(name: &str) -> Option<Tool> {
         _ if name.starts_with("python") || name.starts_with("pip") => Some(Tool::Python),
         _ => None,
     }
-}
-
-/// Writes `contents` to `path` through a unique temporary file and a rename.
-fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), LinkError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let file_name = path.file_name().unwrap_or(OsStr::new("file"));
-    let temp = temp_name(dir, &file_name.to_string_lossy());
-    std::fs::write(&temp, contents).map_err(io_err("write", &temp))?;
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        io_err("replace", path)(e)
-    })
 }
 
 /// A temporary name beside the final one, unique across processes and threads.

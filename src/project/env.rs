@@ -8,10 +8,11 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use crate::diag::Diagnostic;
 use crate::layout::Layout;
 use crate::project::PinError;
 use crate::project::project_file::{self, ProjectFile};
-use crate::sandbox::{SandboxError, trust};
+use crate::project::trust::{self, TrustError};
 
 /// The expanded `[env]` of one project file, in the file's key order.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,11 +29,11 @@ pub enum ProjectEnvError {
     #[error("{} sets variables ({names}) but is not trusted", .file.display())]
     Untrusted { file: PathBuf, names: String },
     #[error(transparent)]
-    Trust(#[from] SandboxError),
+    Trust(#[from] TrustError),
 }
 
-impl ProjectEnvError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for ProjectEnvError {
+    fn hint(&self) -> Option<String> {
         match self {
             ProjectEnvError::Invalid(e) => e.hint(),
             ProjectEnvError::Untrusted { file, .. } => Some(format!(

@@ -45,7 +45,7 @@ fn malformed(
     PinError::Malformed {
         path: path.to_path_buf(),
         line,
-        message: super::project_file::printable(&message.into()),
+        message: crate::diag::printable_line(&message.into()),
         hint,
     }
 }

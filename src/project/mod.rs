@@ -13,11 +13,13 @@ pub mod env;
 mod formats;
 pub mod project_file;
 pub mod tracked;
+pub mod trust;
 pub mod write;
 
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::diag::Diagnostic;
 use crate::layout::Layout;
 use crate::tools::Tool;
 use crate::version::spec::{Spec, SpecError};
@@ -99,8 +101,8 @@ pub enum PinError {
     },
 }
 
-impl PinError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for PinError {
+    fn hint(&self) -> Option<String> {
         match self {
             PinError::Malformed { hint, .. } => hint.clone(),
             PinError::Unreadable { path, .. } => Some(format!(

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
 use super::{Pin, PinError, PinSource};
+use crate::diag::printable_line;
 use crate::sandbox::PolicyName;
 use crate::tools::Tool;
 use crate::version::spec::Spec;
@@ -144,7 +145,7 @@ fn malformed(path: &Path, line: usize, message: impl AsRef<str>, hint: Option<&s
     PinError::Malformed {
         path: path.to_path_buf(),
         line,
-        message: printable(message.as_ref()),
+        message: printable_line(message.as_ref()),
         hint: hint.map(str::to_string),
     }
 }
@@ -319,23 +320,6 @@ pub fn is_variable_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// `text` with control characters (terminal escapes, newlines) shown escaped, for printing
-/// anything a file chose.
-pub fn printable(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 type Cache = Mutex<HashMap<PathBuf, Arc<ProjectFile>>>;
 
 fn cache() -> &'static Cache {
@@ -435,6 +419,5 @@ mod tests {
             assert!(!message.contains('\n'), "{message:?}");
         }
         assert!(is_variable_name("_a1"));
-        assert_eq!(printable("a\u{1b}[31mb\nc"), "a\\u{1b}[31mb\\nc");
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! `envm use` records the file it wrote and `envm install` (no arguments) the files it read.
 //! Records are appended (one `write` of a short line, so concurrent recorders do not lose
-//! each other's); reading drops duplicates and files that no longer exist.
+//! each other's); reading drops duplicates and files that no longer exist. A recorded file
+//! that no longer parses (any cloned repository can ship one) is skipped and named, never
+//! allowed to stop the caller.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -39,8 +41,11 @@ pub fn record(layout: &Layout, files: &[PathBuf]) {
     });
     if let Err(e) = appended {
         eprintln!(
-            "warning: cannot record the pin file in {}: {e}",
-            path.display()
+            "warning: {}",
+            crate::diag::printable(&format!(
+                "cannot record the pin file in {}: {e}",
+                path.display()
+            ))
         );
     }
 }
@@ -58,17 +63,28 @@ pub fn files(layout: &Layout) -> Vec<PathBuf> {
     files
 }
 
-/// The pins of every recorded pin file that still exists. A file that no longer parses is an
-/// error: its pins are unknown, so nothing it might use can be judged unused.
-pub fn pins(layout: &Layout) -> Result<Vec<Pin>, PinError> {
-    let mut pins = Vec::new();
+/// What the recorded pin files pin.
+#[derive(Debug, Default)]
+pub struct TrackedPins {
+    pub pins: Vec<Pin>,
+    /// Files that no longer parse: their pins are unknown, and the caller says so.
+    pub unreadable: Vec<PinError>,
+}
+
+/// The pins of every recorded pin file that still exists; files that do not parse are
+/// listed in [`TrackedPins::unreadable`] instead.
+pub fn pins(layout: &Layout) -> TrackedPins {
+    let mut tracked = TrackedPins::default();
     for file in files(layout) {
         let Ok(bytes) = std::fs::read(&file) else {
             continue;
         };
-        pins.extend(parse_file(&file, &String::from_utf8_lossy(&bytes))?);
+        match parse_file(&file, &String::from_utf8_lossy(&bytes)) {
+            Ok(pins) => tracked.pins.extend(pins),
+            Err(e) => tracked.unreadable.push(e),
+        }
     }
-    Ok(pins)
+    tracked
 }
 
 /// Rewrites the list without duplicates and vanished files.
@@ -82,5 +98,5 @@ pub fn compact(layout: &Layout) -> Result<(), super::write::PinWriteError> {
     if text.is_empty() && !path.exists() {
         return Ok(());
     }
-    super::write::write_atomically(&path, text.as_bytes())
+    Ok(crate::files::write_atomically(&path, text.as_bytes())?)
 }

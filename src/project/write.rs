@@ -3,9 +3,10 @@
 //! file atomically (temp file in the same folder, then rename) so a crash never leaves half a
 //! file behind.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::diag::Diagnostic;
+use crate::files::{WriteError, write_atomically};
 use crate::tools::Tool;
 
 /// A pin file that could not be updated.
@@ -29,8 +30,8 @@ pub enum PinWriteError {
     },
 }
 
-impl PinWriteError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for PinWriteError {
+    fn hint(&self) -> Option<String> {
         match self {
             PinWriteError::Parse { .. } | PinWriteError::ToolsNotATable { .. } => {
                 Some("fix the file by hand, then run the command again".into())
@@ -111,30 +112,13 @@ pub fn write_pin(file: &Path, tool: Tool, spec: &str) -> Result<PinChange, PinWr
     })
 }
 
-/// Replaces `file` with `contents`: a temp file in the same folder, fsync'd, then renamed.
-pub fn write_atomically(file: &Path, contents: &[u8]) -> Result<(), PinWriteError> {
-    let err = |source| PinWriteError::Write {
-        path: file.to_path_buf(),
-        source,
-    };
-    let dir = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(err)?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".envm-write-")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    temp.write_all(contents).map_err(err)?;
-    temp.as_file().sync_all().map_err(err)?;
-    if let Ok(meta) = std::fs::metadata(file) {
-        temp.as_file()
-            .set_permissions(meta.permissions())
-            .map_err(err)?;
+impl From<WriteError> for PinWriteError {
+    fn from(e: WriteError) -> PinWriteError {
+        PinWriteError::Write {
+            path: e.path,
+            source: e.source,
+        }
     }
-    temp.persist(file).map_err(|e| err(e.error))?;
-    Ok(())
 }
 
 #[cfg(test)]

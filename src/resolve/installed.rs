@@ -1,6 +1,8 @@
 //! What is installed: the version folders under `installs/TOOL/` and the receipt each
 //! completed install carries. Staging folders and lock files (names starting with `.`) are
-//! never listed, so a half-done install is invisible here.
+//! never listed, so a half-done install is invisible here; nor are folders whose name is not
+//! a version in envm's own spelling (`v22.0.0`): envm did not make them, so it neither uses
+//! nor removes them ([`foreign_entries`] names them).
 
 use std::path::{Path, PathBuf};
 
@@ -33,31 +35,56 @@ impl Receipt {
         install_dir.join(RECEIPT_FILE)
     }
 
-    /// The receipt of the install at `install_dir`, if it has a readable one.
+    /// The receipt of the install at `install_dir`, if it has a readable one whose version
+    /// and LTS codename use only version characters.
     pub fn read(install_dir: &Path) -> Option<Receipt> {
         let text = std::fs::read(Self::path(install_dir)).ok()?;
-        serde_json::from_slice(&text).ok()
+        let mut receipt: Receipt = serde_json::from_slice(&text).ok()?;
+        receipt.bins.retain(|name| is_plain_name(name));
+        let lts_ok = receipt
+            .lts
+            .as_deref()
+            .is_none_or(|l| l.bytes().all(|b| b.is_ascii_alphanumeric()));
+        (Version::is_safe_text(&receipt.version) && lts_ok).then_some(receipt)
     }
+}
+
+/// Whether `name` can name a shim: one path component, no control characters.
+pub fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains('/')
+        && !name.chars().any(char::is_control)
 }
 
 /// Installed versions of `tool`, oldest first.
 pub fn versions(layout: &Layout, tool: Tool) -> Vec<Version> {
-    let Ok(entries) = std::fs::read_dir(layout.tool_installs(tool)) else {
-        return Vec::new();
-    };
-    let mut versions: Vec<Version> = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name();
-            let name = name.to_str()?;
-            if name.starts_with('.') {
-                return None;
-            }
-            Version::parse(name).ok()
-        })
+    let mut versions: Vec<Version> = visible_entries(layout, tool)
+        .filter_map(|e| Version::parse_canonical(e.file_name().to_str()?))
         .collect();
     versions.sort();
     versions
+}
+
+/// The entries of `installs/TOOL/` but envm's hidden working files (`.staging-…`, `.old-…`).
+fn visible_entries(layout: &Layout, tool: Tool) -> impl Iterator<Item = std::fs::DirEntry> {
+    std::fs::read_dir(layout.tool_installs(tool))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_name().as_encoded_bytes().starts_with(b"."))
+}
+
+/// Entries of `installs/TOOL/` that are neither envm's version folders nor its hidden
+/// working files (e.g. `v22.0.0`, made by hand or by another tool).
+pub fn foreign_entries(layout: &Layout, tool: Tool) -> Vec<PathBuf> {
+    let mut foreign: Vec<PathBuf> = visible_entries(layout, tool)
+        .filter(|e| Version::parse_canonical(&e.file_name().to_string_lossy()).is_none())
+        .map(|e| e.path())
+        .collect();
+    foreign.sort();
+    foreign
 }
 
 /// The LTS codename recorded for an installed node version.

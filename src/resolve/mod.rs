@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 pub mod installed;
 use crate::layout::Layout;
+use crate::project::trust;
 use crate::project::{Pin, PinSource};
-use crate::sandbox::trust;
 use crate::tools::Tool;
 use crate::version::Version;
 use crate::version::spec::{Spec, SpecKind};

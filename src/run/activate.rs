@@ -14,10 +14,11 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use crate::cli::error::Error;
+use crate::diag::Diagnostic;
+use crate::diag::printable_line;
 use crate::layout::Layout;
 use crate::project::dir::{self, stamp_path};
-use crate::project::project_file::{is_variable_name, printable};
+use crate::project::project_file::is_variable_name;
 use crate::project::{self, PROJECT_FILES};
 use crate::resolve::{self, Resolution};
 use crate::run::exec;
@@ -197,7 +198,7 @@ fn project_vars(shell: Shell, layout: &Layout, cwd: &Path, saved: Option<&OsStr>
         Some(file) => match crate::project::env::load_with(layout, &file, original) {
             Ok(vars) => vars.map(|v| v.vars).unwrap_or_default(),
             Err(err) => {
-                report(Error::from(err));
+                report(&err);
                 Vec::new()
             }
         },
@@ -252,7 +253,7 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
             // [sandbox]; the shims then refuse to run, with the reason, instead of the
             // toolchains running unsandboxed.
             Err(err) => {
-                report(Error::from(err));
+                report(&err);
                 return vec![layout.shims_dir()];
             }
         }
@@ -260,7 +261,7 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
     let pins = match project::find_all(cwd, layout) {
         Ok(pins) => pins,
         Err(err) => {
-            report(Error::from(err));
+            report(&err);
             return Vec::new();
         }
     };
@@ -275,27 +276,27 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
                     match crate::python_venv::existing(layout, file) {
                         Ok(Some(venv)) => dirs.push(venv.join("bin")),
                         Ok(None) => {}
-                        Err(err) => report(Error::from(err)),
+                        Err(err) => report(&err),
                     }
                 }
                 dirs.push(pin.tool.bin_dir(&dir));
             }
-            Resolution::NotInstalled { spec } => report(Error::from(ShimError::NotInstalled {
+            Resolution::NotInstalled { spec } => report(&ShimError::NotInstalled {
                 tool: pin.tool,
                 spec: spec.to_string(),
                 source_desc: pin.source.describe(),
-            })),
-            Resolution::Unresolved { spec, reason } => report(Error::from(ShimError::Unresolved {
+            }),
+            Resolution::Unresolved { spec, reason } => report(&ShimError::Unresolved {
                 tool: pin.tool,
                 spec: spec.to_string(),
                 source_desc: pin.source.describe(),
                 reason,
-            })),
-            Resolution::Untrusted { spec, file } => report(Error::from(ShimError::UntrustedPath {
+            }),
+            Resolution::Untrusted { spec, file } => report(&ShimError::UntrustedPath {
                 tool: pin.tool,
                 spec: spec.to_string(),
                 file,
-            })),
+            }),
             Resolution::System { .. } => {}
         }
     }
@@ -304,10 +305,10 @@ pub fn active_bin_dirs(layout: &Layout, cwd: &Path) -> Vec<PathBuf> {
 
 /// Prints a problem with the pins here without stopping the prompt (control characters a
 /// file put in it shown escaped).
-fn report(err: Error) {
-    eprintln!("envm: {}", printable(&err.to_string()));
+fn report(err: &dyn Diagnostic) {
+    eprintln!("envm: {}", printable_line(&err.to_string()));
     if let Some(hint) = err.hint() {
-        eprintln!("hint: {}", printable(&hint));
+        eprintln!("hint: {}", printable_line(&hint));
     }
 }
 
@@ -337,7 +338,7 @@ fn cache_key(layout: &Layout, cwd: &Path) -> String {
     }
     stamp_path(&layout.global_config()).hash(&mut hasher);
     // `envm trust` changes whether a project's [env] applies.
-    stamp_path(&crate::sandbox::trust::store_path(layout)).hash(&mut hasher);
+    stamp_path(&crate::project::trust::store_path(layout)).hash(&mut hasher);
     for tool in Tool::ALL {
         stamp_path(&layout.tool_installs(tool)).hash(&mut hasher);
         std::env::var_os(tool.version_env_var()).hash(&mut hasher);

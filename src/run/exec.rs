@@ -9,6 +9,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
+use crate::diag::Diagnostic;
+
 /// Counts shim hops in the environment; a shim refuses to run past [`MAX_SHIM_DEPTH`].
 pub const SHIM_DEPTH_VAR: &str = "ENVM_SHIM_DEPTH";
 /// More nested shim calls than this means a shim is finding itself.
@@ -27,8 +29,8 @@ pub enum ExecError {
     },
 }
 
-impl ExecError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for ExecError {
+    fn hint(&self) -> Option<String> {
         match self {
             ExecError::NotFound { .. } => Some(
                 "check the name; pin or name its toolchain (`envm exec node@22 -- node`)".into(),
@@ -38,7 +40,7 @@ impl ExecError {
     }
 
     /// The shell's convention: 127 not found, 126 found but not runnable.
-    pub fn exit_code(&self) -> i32 {
+    fn exit_code(&self) -> i32 {
         match self {
             ExecError::NotFound { .. } => 127,
             ExecError::Exec { source, .. } if source.kind() == io::ErrorKind::NotFound => 127,
@@ -100,13 +102,15 @@ pub fn env_path(env: &Env) -> Option<&OsStr> {
         .map(|(_, v)| v.as_os_str())
 }
 
-/// Finds `name` the way `execvp` would in `path`: a name with a `/` is taken as it is.
-pub fn find_program(name: &OsStr, path: &OsStr) -> Option<PathBuf> {
+/// Finds `name` the way `execvp` would from `cwd`: a name with a `/` is `cwd` joined with it,
+/// unchecked (running it says why it cannot run); otherwise the first executable `name` in a
+/// folder of `path` (a PATH value; relative folders are taken from `cwd`, empty ones skipped).
+pub fn find_program(name: &OsStr, path: Option<&OsStr>, cwd: &Path) -> Option<PathBuf> {
     if name.as_bytes().contains(&b'/') {
-        return Some(PathBuf::from(name));
+        return Some(cwd.join(name));
     }
-    split_path(path)
-        .map(|dir| Path::new(dir).join(name))
+    split_path(path?)
+        .map(|dir| cwd.join(dir).join(name))
         .find(|candidate| is_executable(candidate))
 }
 
@@ -149,12 +153,30 @@ mod tests {
     }
 
     #[test]
-    fn find_program_takes_paths_with_slash_as_is() {
+    fn find_program_resolves_slash_names_against_cwd() {
+        let cwd = Path::new("/work/dir");
+        let find =
+            |name: &str, path: &str| find_program(OsStr::new(name), Some(OsStr::new(path)), cwd);
+        assert_eq!(find("./x", "/bin"), Some(PathBuf::from("/work/dir/./x")));
         assert_eq!(
-            find_program(OsStr::new("./x"), OsStr::new("/bin")),
-            Some(PathBuf::from("./x"))
+            find("sub/x", "/bin"),
+            Some(PathBuf::from("/work/dir/sub/x"))
         );
-        assert!(find_program(OsStr::new("sh"), OsStr::new("/nonexistent:/bin")).is_some());
-        assert!(find_program(OsStr::new("no-such-program-x"), OsStr::new("/bin")).is_none());
+        assert!(find("sh", "/nonexistent:/bin").is_some());
+        assert!(find("no-such-program-x", "/bin").is_none());
+        assert!(find_program(OsStr::new("sh"), None, cwd).is_none());
+    }
+
+    #[test]
+    fn find_program_takes_relative_path_entries_from_cwd() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let tool = bin.join("tool");
+        std::fs::write(&tool, "#!/bin/sh\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let found = find_program(OsStr::new("tool"), Some(OsStr::new("bin")), dir.path());
+        assert_eq!(found, Some(dir.path().join("bin").join("tool")));
     }
 }

@@ -15,18 +15,20 @@ use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::cli::error::{self, Error};
-use crate::layout::Layout;
+use crate::diag;
+use crate::diag::Diagnostic;
+use crate::layout::{Layout, NoHomeError};
 use crate::link::ShimIndex;
-use crate::project::env as project_env;
-use crate::project::{self, Pin};
-use crate::python_venv;
+use crate::project::env::{self as project_env, ProjectEnvError};
+use crate::project::{self, Pin, PinError};
+use crate::python_venv::{self, VenvConfigError};
 use crate::resolve::{self, Resolution};
-use crate::run::exec::{self, MAX_SHIM_DEPTH, SHIM_DEPTH_VAR};
-use crate::sandbox;
+use crate::run::exec::{self, ExecError, MAX_SHIM_DEPTH, SHIM_DEPTH_VAR};
+use crate::sandbox::{self, SandboxError};
 use crate::tools::Tool;
 
-/// Why a shim (or `envm which`) found nothing to run.
+/// Why a shim (or `envm which`) found nothing to run, or could not run it. The shim's one
+/// error type: the errors of the stages it goes through are carried as they are.
 #[derive(Debug, thiserror::Error)]
 pub enum ShimError {
     #[error("shim recursion: `{name}` went through envm's shims {depth} times")]
@@ -75,10 +77,24 @@ pub enum ShimError {
         #[source]
         source: io::Error,
     },
+    #[error("cannot read the current directory: {0}")]
+    CurrentDir(#[source] io::Error),
+    #[error(transparent)]
+    NoHome(#[from] NoHomeError),
+    #[error(transparent)]
+    Pin(#[from] PinError),
+    #[error(transparent)]
+    Venv(#[from] VenvConfigError),
+    #[error(transparent)]
+    ProjectEnv(#[from] ProjectEnvError),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
 }
 
-impl ShimError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for ShimError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             ShimError::Recursion { name, .. } => {
                 format!("a `{name}` on PATH leads back to the shim; check PATH")
@@ -104,16 +120,25 @@ impl ShimError {
             ShimError::InstallFailed { request, .. } | ShimError::InstallSpawn { request, .. } => {
                 format!("run `envm install {request}` to see why")
             }
+            ShimError::CurrentDir(_) => "cd into a folder that exists".into(),
+            ShimError::NoHome(e) => return e.hint(),
+            ShimError::Pin(e) => return e.hint(),
+            ShimError::Venv(e) => return e.hint(),
+            ShimError::ProjectEnv(e) => return e.hint(),
+            ShimError::Sandbox(e) => return e.hint(),
+            ShimError::Exec(e) => return e.hint(),
         })
     }
 
     /// 127 when nothing runnable exists under that name, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
+    fn exit_code(&self) -> i32 {
         match self {
             ShimError::UnknownShim { .. }
             | ShimError::NotFound { .. }
             | ShimError::NoSystem { .. }
             | ShimError::MissingBin { .. } => 127,
+            ShimError::Sandbox(e) => e.exit_code(),
+            ShimError::Exec(e) => e.exit_code(),
             _ => 1,
         }
     }
@@ -142,14 +167,14 @@ pub struct Target {
 pub fn main(name: &OsStr) -> u8 {
     let code = match run(name) {
         Ok(code) => code,
-        Err(err) => error::report(&err),
+        Err(err) => diag::report(&err),
     };
     code.clamp(0, 255) as u8
 }
 
 /// Runs the program the shim stands for; returns only with a sandboxed run's exit code, or
 /// an error (an unsandboxed program replaces this process).
-fn run(name: &OsStr) -> Result<i32, Error> {
+fn run(name: &OsStr) -> Result<i32, ShimError> {
     let name_text = name.to_string_lossy();
     let depth = std::env::var(SHIM_DEPTH_VAR)
         .ok()
@@ -159,21 +184,20 @@ fn run(name: &OsStr) -> Result<i32, Error> {
         return Err(ShimError::Recursion {
             name: name_text.into_owned(),
             depth,
-        }
-        .into());
+        });
     }
     let layout = Layout::from_env()?;
-    let cwd = std::env::current_dir().map_err(Error::CurrentDir)?;
+    let cwd = std::env::current_dir().map_err(ShimError::CurrentDir)?;
     let index = ShimIndex::read(&layout);
     let tool = index.tool_for(name).ok_or_else(|| ShimError::UnknownShim {
         name: name_text.to_string(),
     })?;
     let target = match locate(&layout, &index, &cwd, tool, name) {
-        Err(Error::Shim(ShimError::NotInstalled {
+        Err(ShimError::NotInstalled {
             tool,
             spec,
             source_desc,
-        })) => {
+        }) => {
             install_missing(tool, &spec, &source_desc)?;
             locate(&layout, &index, &cwd, tool, name)?
         }
@@ -224,7 +248,7 @@ fn project_sandbox(
     layout: &Layout,
     cwd: &Path,
     project_file: Option<&Path>,
-) -> Result<Option<sandbox::Settings>, Error> {
+) -> Result<Option<sandbox::Settings>, ShimError> {
     let Some(file) = project_file else {
         return Ok(None);
     };
@@ -241,7 +265,7 @@ pub fn locate(
     cwd: &Path,
     tool: Tool,
     name: &OsStr,
-) -> Result<Target, Error> {
+) -> Result<Target, ShimError> {
     let name_text = || name.to_string_lossy().into_owned();
     let (pin, project_file) = project::find_with_project_file(tool, cwd, layout)?;
     let Some(pin) = pin else {
@@ -269,8 +293,7 @@ pub fn locate(
                 tool,
                 spec: spec.to_string(),
                 source_desc,
-            }
-            .into());
+            });
         }
         Resolution::Unresolved { spec, reason } => {
             return Err(ShimError::Unresolved {
@@ -278,12 +301,11 @@ pub fn locate(
                 spec: spec.to_string(),
                 source_desc,
                 reason,
-            }
-            .into());
+            });
         }
         Resolution::Untrusted { spec, file } => {
             let spec = spec.to_string();
-            return Err(ShimError::UntrustedPath { tool, spec, file }.into());
+            return Err(ShimError::UntrustedPath { tool, spec, file });
         }
     };
     let mut bin_dir = tool.bin_dir(&dir);
@@ -308,8 +330,7 @@ pub fn locate(
                 version: label,
                 name: name_text(),
                 bin_dir,
-            }
-            .into()),
+            }),
         };
     }
     Ok(Target {

@@ -307,7 +307,8 @@ impl Rules {
 }
 
 /// Builds and creates the ruleset (not yet enforced): opens every path of `roots` once,
-/// without following symlinks, and adds its rule from that fd.
+/// without following symlinks, and adds its rule from that fd. envm's own paths that are
+/// absent (or symlinks) are skipped; a user's allowance that cannot be opened is an error.
 pub fn build(roots: Roots) -> Result<RulesetCreated, SandboxError> {
     let ruleset = Ruleset::default()
         .set_compatibility(CompatLevel::BestEffort)
@@ -318,13 +319,13 @@ pub fn build(roots: Roots) -> Result<RulesetCreated, SandboxError> {
         .create()
         .map_err(ruleset_error)?;
     let mut rules = Rules { ruleset };
-    let optional: [(&[PathBuf], Right); 4] = [
+    let skipped_when_absent: [(&[PathBuf], Right); 4] = [
         (&roots.read, Right::Read),
         (&roots.write, Right::Write),
         (&roots.devices, Right::Device),
         (&roots.list_only, Right::List),
     ];
-    for (paths, right) in optional {
+    for (paths, right) in skipped_when_absent {
         for path in paths {
             rules = rules.add_if_present(path, right)?;
         }

@@ -7,8 +7,10 @@
 //! refused), read-only pin files and envm folders plus private /tmp, /dev/shm and /proc in the
 //! mount namespace ([`mounts`], [`mount_api`]), envm's own init as PID 1 ([`init`]), a seccomp
 //! deny-list ([`seccomp`]), `no_new_privs`, no capabilities, closed inherited fds, a new session
-//! for batch runs, parent-death signal; [`report`] carries a failed step back from the child. [`policy`] turns flags and `[sandbox]` tables into
-//! [`Settings`]; [`roots`] decides which paths a run may touch; [`trust`] records which project files may widen them; [`env_filter`] drops
+//! for batch runs, parent-death signal; [`report`] carries a failed step back from the child.
+//! [`policy`] turns flags and `[sandbox]` tables into [`Settings`]; [`roots`] decides which
+//! paths a run may touch; [`crate::project::trust`] records which project files may widen
+//! them; [`env_filter`] drops
 //! secrets; [`spawn`] forks, applies the layers in the child and waits.
 //!
 //! No re-exec helper is needed: the layers are applied in a freshly forked child, which is
@@ -26,10 +28,12 @@ pub mod report;
 pub mod roots;
 pub mod seccomp;
 pub mod spawn;
-pub mod trust;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+
+use crate::diag::Diagnostic;
+use crate::project::trust::TrustError;
 
 pub use policy::{FsPolicy, ProjectSandbox, Settings, decide, project_dir, project_policy};
 pub use spawn::run_sandboxed;
@@ -150,14 +154,12 @@ pub enum SandboxError {
         #[source]
         source: std::io::Error,
     },
-    #[error("trust store {}: {message}", .path.display())]
-    TrustStore { path: PathBuf, message: String },
-    #[error("{} is not a project file envm can trust (no such file)", .path.display())]
-    NoSuchFile { path: PathBuf },
+    #[error(transparent)]
+    Trust(#[from] TrustError),
 }
 
-impl SandboxError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for SandboxError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             SandboxError::Unavailable { .. } => "`envm doctor` shows what this host supports; `--sandbox=best-effort` runs with the layers that work and prints the missing ones".into(),
             SandboxError::Untrusted { file, .. } => format!(
@@ -172,12 +174,12 @@ impl SandboxError {
             SandboxError::AllowWithoutSandbox => "add --sandbox, or a [sandbox] table to envm.toml".into(),
             SandboxError::CommandNotFound { .. } => "check the name, or that its toolchain is pinned and installed".into(),
             SandboxError::Setup { .. } => "`envm doctor` shows which sandbox layers this host supports".into(),
-            SandboxError::NoSuchFile { .. } => "run `envm trust` inside the project, or give the path of its envm.toml".into(),
+            SandboxError::Trust(e) => return e.hint(),
             _ => return None,
         })
     }
 
-    pub fn exit_code(&self) -> i32 {
+    fn exit_code(&self) -> i32 {
         match self {
             SandboxError::CommandNotFound { .. } => 127,
             SandboxError::Exec { .. } => 126,

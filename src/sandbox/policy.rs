@@ -11,9 +11,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{PolicyName, SandboxError, SandboxFlags, env_filter, roots, trust};
+use super::{PolicyName, SandboxError, SandboxFlags, env_filter, roots};
 use crate::layout::Layout;
 use crate::project::PinError;
+use crate::project::trust;
 
 /// What the filesystem layer allows writing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -221,7 +221,7 @@ fn envm_folders(layout: &Layout, site: &Site, own: Vec<PathBuf>) -> Vec<PathBuf>
 /// holds neither `$HOME` nor envm's own folders `own`.
 fn private_cache(layout: &Layout, site: &Site, own: &[PathBuf]) -> Result<PathBuf, SandboxError> {
     let digest = Sha256::digest(site.project.as_os_str().as_encoded_bytes());
-    let key: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let key = crate::digest::hex(&digest[..16]);
     let io = |what: &str, dir: &Path| {
         let what = format!("{what} {}", dir.display());
         move |source| SandboxError::Io { what, source }

@@ -26,6 +26,7 @@ use super::report::{
 };
 use super::{SandboxError, env_filter, init, mounts, roots, seccomp};
 use crate::layout::Layout;
+use crate::run::exec;
 
 /// Printed by best-effort runs that got no mount and PID namespaces.
 const NO_ISOLATION: &[u8] = b"envm: sandbox (best-effort): NOT enforced: mount and PID namespaces (.git, pin files and envm's folders stay writable, /tmp, /dev/shm and host processes stay visible, background processes may outlive the run)\n";
@@ -68,21 +69,6 @@ fn cstring(bytes: &[u8]) -> Result<CString, SandboxError> {
         what: "an argument or variable holds a NUL byte".into(),
         source: std::io::Error::from(std::io::ErrorKind::InvalidInput),
     })
-}
-
-/// `name` looked up on `path` (a PATH value) when it has no slash.
-fn find_program(name: &OsStr, path: Option<&OsStr>, cwd: &Path) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let is_exec = |p: &Path| {
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    if name.as_bytes().contains(&b'/') {
-        let p = cwd.join(name);
-        return is_exec(&p).then_some(p);
-    }
-    std::env::split_paths(path?)
-        .map(|dir| cwd.join(dir).join(name))
-        .find(|p| is_exec(p))
 }
 
 /// Whether the kernel has seccomp filtering.
@@ -141,11 +127,10 @@ pub fn run_sandboxed(
         .iter()
         .find(|(k, _)| k == "PATH")
         .map(|(_, v)| v.as_os_str());
-    let resolved =
-        find_program(program, path_var, &project_dir_cwd(&site.project)).ok_or_else(|| {
-            SandboxError::CommandNotFound {
-                program: program.to_os_string(),
-            }
+    let resolved = exec::find_program(program, path_var, &project_dir_cwd(&site.project))
+        .filter(|p| exec::is_executable(p))
+        .ok_or_else(|| SandboxError::CommandNotFound {
+            program: program.to_os_string(),
         })?;
 
     let roots = roots::compute(settings, layout, &site, &resolved, &tmp_path, &mut env)?;

@@ -5,6 +5,9 @@
 //! `1.21rc2` (go, after its `go` prefix is dropped), `0.14.0` and `0.15.0-dev.1+abc` (zig).
 //! Ordering compares components as numbers (`3.9 < 3.10`), a pre-release sorts before its
 //! release, and `dev < a < b < rc`.
+//!
+//! Whatever the source (a spec, `envm.lock`, an index, a folder name, a receipt), a version
+//! holds only `[0-9A-Za-z.+-]`: it names folders and lock files and is printed.
 
 pub mod spec;
 
@@ -39,16 +42,31 @@ pub struct VersionParseError {
 }
 
 impl Version {
-    /// Parses a version, accepting a leading `v` (node) or `go` (go's own naming) and, when
-    /// `allow_freethreaded`, python's trailing `t`.
+    /// Parses a version, accepting a leading `v` (node) or `go` (go's own naming) and python's
+    /// trailing `t` (a free-threaded build).
     pub fn parse(text: &str) -> Result<Version, VersionParseError> {
         Self::parse_inner(text).ok_or_else(|| VersionParseError {
             text: text.to_string(),
         })
     }
 
+    /// Whether `text` uses only the characters a version may hold (`[0-9A-Za-z.+-]`).
+    pub fn is_safe_text(text: &str) -> bool {
+        text.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'-'))
+    }
+
+    /// Parses a folder name under `installs/TOOL/`: only the canonical spelling envm writes
+    /// (`22.11.0`, not `v22.11.0`), so the folder found is the folder used.
+    pub fn parse_canonical(name: &str) -> Option<Version> {
+        Version::parse(name).ok().filter(|v| v.to_string() == name)
+    }
+
     fn parse_inner(text: &str) -> Option<Version> {
         let mut rest = text.trim();
+        if !Self::is_safe_text(rest) {
+            return None;
+        }
         rest = rest
             .strip_prefix('v')
             .or_else(|| rest.strip_prefix('V'))
@@ -275,6 +293,10 @@ mod tests {
             "22.1.0-",
             "3.12rcX",
             "lts",
+            "1.0.0+\x1b[31m",
+            "0.15.0-dev.1+a b",
+            "1.2.3+x/y",
+            "1.2.3+é",
         ] {
             assert!(Version::parse(bad).is_err(), "{bad} should not parse");
         }
@@ -312,6 +334,14 @@ mod tests {
         );
         assert!(v("1.21rc2") < v("1.21.0"));
         assert!(v("0.15.0-dev.5") < v("0.15.0"));
+    }
+
+    #[test]
+    fn folder_names_must_be_canonical() {
+        assert!(Version::parse_canonical("97.0.0").is_some());
+        assert!(Version::parse_canonical("v97.0.0").is_none());
+        assert!(Version::parse_canonical("97.0.0 ").is_none());
+        assert!(Version::parse_canonical("0.15.0-dev.1+abc").is_some());
     }
 
     #[test]

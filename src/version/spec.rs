@@ -1,7 +1,7 @@
 //! Version specs: what a user writes after `@` or in a pin file, and whether a concrete
 //! version satisfies it.
 //!
-//! Forms (see the contract's table): exact `3.12.7` / `v22.11.0` / `go1.22.0`, prefix `3.12`
+//! Forms (README lists them too): exact `3.12.7` / `v22.11.0` / `go1.22.0`, prefix `3.12`
 //! (whole components), `latest` (also nvm's `node` and `stable`), node's `lts`, `lts/*` and
 //! `lts/<codename>`, semver-style ranges (`^20.1`, `~1.22`, `>=3.11, <3.13`, `20.x`, `||`),
 //! `system` and `path:/dir`. Pre-releases match only an exact spec that names them.
@@ -169,7 +169,8 @@ impl Spec {
         self.freethreaded
     }
 
-    /// True when the spec can be matched against installed versions without upstream facts.
+    /// True when matching needs upstream facts (node's LTS lines), so installed versions alone
+    /// cannot decide it.
     pub fn needs_upstream_facts(&self) -> bool {
         matches!(self.kind, SpecKind::Lts(_))
     }

@@ -11,8 +11,6 @@ use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
 /// A fault served instead of (or while serving) the next response for a path.
 #[derive(Debug, Clone, Copy)]
 pub enum Fault {
@@ -22,6 +20,10 @@ pub enum Fault {
     Truncate,
     /// Send the body in small pieces with this pause between them.
     Slow(Duration),
+    /// Send the body one byte at a time with this pause between bytes (a stalled transfer).
+    Trickle(Duration),
+    /// Announce the full length, send half the body, then go silent for this long.
+    Hang(Duration),
 }
 
 #[derive(Default)]
@@ -55,12 +57,7 @@ pub fn go_arch() -> &'static str {
     }
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use envm::digest::sha256_hex;
 
 pub const NODE_RELEASES: &[(&str, Option<&str>)] = &[
     ("23.3.0", None),
@@ -505,6 +502,25 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
                     return;
                 }
                 let _ = stream.flush();
+                std::thread::sleep(pause);
+            }
+        }
+        Some(Fault::Hang(pause)) => {
+            let _ = stream.write_all(head("200 OK", body.len()).as_bytes());
+            let _ = stream.write_all(&body[..body.len() / 2]);
+            let _ = stream.flush();
+            std::thread::sleep(pause);
+        }
+        Some(Fault::Trickle(pause)) => {
+            let _ = stream.write_all(head("200 OK", body.len()).as_bytes());
+            for byte in body.chunks(1) {
+                if stream
+                    .write_all(byte)
+                    .and_then(|()| stream.flush())
+                    .is_err()
+                {
+                    return;
+                }
                 std::thread::sleep(pause);
             }
         }

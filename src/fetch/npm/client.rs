@@ -13,6 +13,7 @@ use super::integrity::{Integrity, IntegrityError, VerifyingReader, VerifyingWrit
 use super::packument::{Packument, PackumentError};
 use super::platform::{NoPlatformPackage, NpmTool};
 use super::{Registry, RegistryError};
+use crate::diag::Diagnostic;
 use crate::fetch::http::FetchError;
 
 /// Largest package document accepted: 32 MiB. bun's full document on the public registry is a
@@ -61,8 +62,8 @@ pub enum NpmError {
     },
 }
 
-impl NpmError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for NpmError {
+    fn hint(&self) -> Option<String> {
         match self {
             NpmError::Registry(e) => e.hint(),
             NpmError::Fetch(e) => e.hint(),
@@ -253,17 +254,7 @@ impl NpmClient {
             reason: describe(&e),
             attempts: 1,
         })?;
-        let status = resp.status().as_u16();
-        match status {
-            200..=299 => Ok(resp),
-            404 | 410 => Err(FetchError::NotFound { url: url.into() }.into()),
-            _ => Err(FetchError::Status {
-                url: url.into(),
-                status,
-                attempts: 1,
-            }
-            .into()),
-        }
+        Ok(crate::fetch::http::checked_status(url, resp)?)
     }
 }
 

@@ -14,6 +14,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
+use crate::diag::Diagnostic;
+
 /// Hash algorithms envm accepts in an SRI value, weakest first (so `Ord` picks the strongest).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum HashAlgorithm {
@@ -65,8 +67,8 @@ pub enum IntegrityError {
     Mismatch { expected: String, actual: String },
 }
 
-impl IntegrityError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for IntegrityError {
+    fn hint(&self) -> Option<String> {
         Some(match self {
             IntegrityError::Missing { .. } | IntegrityError::Unsupported { .. } => {
                 "envm installs only packages with a sha-2 integrity; nothing was downloaded".into()

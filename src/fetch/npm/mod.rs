@@ -14,6 +14,7 @@ pub mod integrity;
 pub mod packument;
 pub mod platform;
 
+use crate::diag::Diagnostic;
 pub use client::{Artifact, NpmClient, NpmError};
 pub use integrity::{Integrity, IntegrityError, VerifyingReader, VerifyingWriter};
 pub use packument::{PackageVersion, Packument, PackumentError};
@@ -40,8 +41,8 @@ pub enum RegistryError {
     BadTarballUrl { url: String },
 }
 
-impl RegistryError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for RegistryError {
+    fn hint(&self) -> Option<String> {
         match self {
             RegistryError::BadRegistry { .. } => Some(format!(
                 "set {REGISTRY_VAR} to the registry's base URL, e.g. https://npm.example.com/api/npm/npm-remote, or unset it for {DEFAULT_REGISTRY}"

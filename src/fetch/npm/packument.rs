@@ -14,6 +14,8 @@ use serde::Deserialize;
 
 use super::integrity::{Integrity, IntegrityError};
 
+use crate::diag::Diagnostic;
+
 /// A package document as the registry serves it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Packument {
@@ -79,8 +81,8 @@ pub enum PackumentError {
     MalformedVersion { package: String, version: String },
 }
 
-impl PackumentError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for PackumentError {
+    fn hint(&self) -> Option<String> {
         match self {
             PackumentError::NoSuchVersion { .. } => Some(
                 "list the versions with `envm ls-remote TOOL`; a registry mirror may lag behind"

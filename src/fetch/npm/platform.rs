@@ -10,6 +10,7 @@
 //! - deno: `@deno/linux-{x64,arm64}-glibc`, `@deno/darwin-{x64,arm64}`; no musl build exists.
 //!   The binary is `package/deno`, at the top of the package.
 
+use crate::diag::Diagnostic;
 use crate::host::{Arch, Host, Libc};
 
 /// A tool installed from the npm registry.
@@ -57,8 +58,8 @@ pub struct NoPlatformPackage {
     pub host: String,
 }
 
-impl NoPlatformPackage {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for NoPlatformPackage {
+    fn hint(&self) -> Option<String> {
         Some(format!(
             "{} builds exist for linux (x64, arm64{}) and macOS; on other hosts install {} yourself and pin `system`",
             self.tool,

@@ -11,6 +11,7 @@ mod zig;
 
 use std::path::PathBuf;
 
+use crate::diag::Diagnostic;
 use crate::fetch::http::Net;
 use crate::fetch::index_cache::{self, Freshness, IndexError};
 use crate::host::{Host, Libc};
@@ -112,8 +113,8 @@ pub enum ProviderError {
     NotInstallable { spec: String },
 }
 
-impl ProviderError {
-    pub fn hint(&self) -> Option<String> {
+impl Diagnostic for ProviderError {
+    fn hint(&self) -> Option<String> {
         match self {
             ProviderError::Index(e) => e.hint(),
             ProviderError::NoMatch { tool, .. } => Some(format!(
@@ -183,11 +184,7 @@ impl Remote<'_> {
     }
 
     fn arch_name(&self) -> &'static str {
-        match self.host.arch {
-            crate::host::Arch::X86_64 => "x86_64",
-            crate::host::Arch::Aarch64 => "aarch64",
-            crate::host::Arch::Other(a) => a,
-        }
+        self.host.arch.as_str()
     }
 }
 

@@ -67,7 +67,7 @@ pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
         let Ok(version) = Version::parse(&entry.version) else {
             continue;
         };
-        let v = entry.version.trim_start_matches('v');
+        let v = version.to_string();
         let official_glibc = if version.component(0) >= 18 {
             Needs::Glibc(2, 28)
         } else {
@@ -91,7 +91,7 @@ pub(super) fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
         let lts = entry
             .lts
             .as_str()
-            .filter(|s| !s.is_empty())
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()))
             .map(|s| s.to_ascii_lowercase());
         out.push(Release {
             version,

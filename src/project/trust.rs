@@ -8,11 +8,38 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
-use super::SandboxError;
+use crate::diag::Diagnostic;
+use crate::digest::sha256_hex;
+use crate::files::write_atomically;
 use crate::layout::Layout;
-use crate::project::write::write_atomically;
+
+/// The trust store or a file to trust that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error("cannot read {}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("trust store {}: {message}", .path.display())]
+    Store { path: PathBuf, message: String },
+    #[error("{} is not a project file envm can trust (no such file)", .path.display())]
+    NoSuchFile { path: PathBuf },
+    #[error("cannot trust {}: {why}", .file.display())]
+    NotTrustable { file: PathBuf, why: &'static str },
+}
+
+impl Diagnostic for TrustError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            TrustError::NoSuchFile { .. } => Some(
+                "run `envm trust` inside the project, or give the path of its envm.toml".into(),
+            ),
+            _ => None,
+        }
+    }
+}
 
 /// `config/trusted.json`.
 pub fn store_path(layout: &Layout) -> PathBuf {
@@ -21,26 +48,26 @@ pub fn store_path(layout: &Layout) -> PathBuf {
 
 type Store = BTreeMap<PathBuf, String>;
 
-fn load(layout: &Layout) -> Result<Store, SandboxError> {
+fn load(layout: &Layout) -> Result<Store, TrustError> {
     let path = store_path(layout);
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Store::new()),
-        Err(e) => return Err(SandboxError::Read { path, source: e }),
+        Err(e) => return Err(TrustError::Read { path, source: e }),
     };
-    serde_json::from_str(&text).map_err(|e| SandboxError::TrustStore {
+    serde_json::from_str(&text).map_err(|e| TrustError::Store {
         path,
         message: format!("not a trust store ({e}); delete it to start over"),
     })
 }
 
-fn save(layout: &Layout, store: &Store) -> Result<(), SandboxError> {
+fn save(layout: &Layout, store: &Store) -> Result<(), TrustError> {
     let path = store_path(layout);
-    let text = serde_json::to_string_pretty(store).map_err(|e| SandboxError::TrustStore {
+    let text = serde_json::to_string_pretty(store).map_err(|e| TrustError::Store {
         path: path.clone(),
         message: e.to_string(),
     })?;
-    write_atomically(&path, text.as_bytes()).map_err(|e| SandboxError::TrustStore {
+    write_atomically(&path, text.as_bytes()).map_err(|e| TrustError::Store {
         path,
         message: e.to_string(),
     })
@@ -49,8 +76,8 @@ fn save(layout: &Layout, store: &Store) -> Result<(), SandboxError> {
 /// The key trust is recorded under: the canonical folder holding `file` plus its own name.
 /// The file itself is never followed: a symlinked project file is a different file from the
 /// one it points to, and is not trusted through it.
-fn key(file: &Path) -> Result<PathBuf, SandboxError> {
-    let no_such = || SandboxError::NoSuchFile {
+fn key(file: &Path) -> Result<PathBuf, TrustError> {
+    let no_such = || TrustError::NoSuchFile {
         path: file.to_path_buf(),
     };
     let name = file.file_name().ok_or_else(no_such)?;
@@ -62,22 +89,14 @@ fn key(file: &Path) -> Result<PathBuf, SandboxError> {
     Ok(parent.join(name))
 }
 
-/// The SHA-256 (hex) of `bytes`.
-fn digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// The bytes of `file`, opened without following a symlink at its own name (`O_NOFOLLOW`):
 /// a symlink, or anything but a regular file, is an error.
-pub fn read_no_follow(file: &Path) -> Result<Vec<u8>, SandboxError> {
+pub fn read_no_follow(file: &Path) -> Result<Vec<u8>, TrustError> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let not_trustable = |why: &str| SandboxError::Io {
-        what: format!("cannot trust {}", file.display()),
-        source: std::io::Error::other(why.to_string()),
+    let not_trustable = |why: &'static str| TrustError::NotTrustable {
+        file: file.to_path_buf(),
+        why,
     };
     let mut opened = match std::fs::OpenOptions::new()
         .read(true)
@@ -91,18 +110,18 @@ pub fn read_no_follow(file: &Path) -> Result<Vec<u8>, SandboxError> {
             ));
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(SandboxError::NoSuchFile {
+            return Err(TrustError::NoSuchFile {
                 path: file.to_path_buf(),
             });
         }
         Err(source) => {
-            return Err(SandboxError::Read {
+            return Err(TrustError::Read {
                 path: file.to_path_buf(),
                 source,
             });
         }
     };
-    let meta = opened.metadata().map_err(|source| SandboxError::Read {
+    let meta = opened.metadata().map_err(|source| TrustError::Read {
         path: file.to_path_buf(),
         source,
     })?;
@@ -112,7 +131,7 @@ pub fn read_no_follow(file: &Path) -> Result<Vec<u8>, SandboxError> {
     let mut bytes = Vec::new();
     opened
         .read_to_end(&mut bytes)
-        .map_err(|source| SandboxError::Read {
+        .map_err(|source| TrustError::Read {
             path: file.to_path_buf(),
             source,
         })?;
@@ -120,13 +139,13 @@ pub fn read_no_follow(file: &Path) -> Result<Vec<u8>, SandboxError> {
 }
 
 /// Whether `file`'s current content is the one the user trusted. A symlink is never trusted.
-pub fn is_trusted(layout: &Layout, file: &Path) -> Result<bool, SandboxError> {
+pub fn is_trusted(layout: &Layout, file: &Path) -> Result<bool, TrustError> {
     let store = load(layout)?;
     if store.is_empty() || is_symlink(file) {
         return Ok(false);
     }
     let bytes = read_no_follow(file)?;
-    Ok(store.get(&key(file)?) == Some(&digest(&bytes)))
+    Ok(store.get(&key(file)?) == Some(&sha256_hex(&bytes)))
 }
 
 /// Whether `content` (what the caller read from `file` and acts on) is what the user trusted
@@ -135,12 +154,12 @@ pub fn is_trusted_content(
     layout: &Layout,
     file: &Path,
     content: &[u8],
-) -> Result<bool, SandboxError> {
+) -> Result<bool, TrustError> {
     let store = load(layout)?;
     if store.is_empty() || is_symlink(file) {
         return Ok(false);
     }
-    Ok(store.get(&key(file)?) == Some(&digest(content)))
+    Ok(store.get(&key(file)?) == Some(&sha256_hex(content)))
 }
 
 fn is_symlink(file: &Path) -> bool {
@@ -153,8 +172,8 @@ pub fn trust_content(
     layout: &Layout,
     file: &Path,
     content: &[u8],
-) -> Result<(PathBuf, String), SandboxError> {
-    let (path, digest) = (key(file)?, digest(content));
+) -> Result<(PathBuf, String), TrustError> {
+    let (path, digest) = (key(file)?, sha256_hex(content));
     let mut store = load(layout)?;
     store.insert(path.clone(), digest.clone());
     save(layout, &store)?;
@@ -162,13 +181,13 @@ pub fn trust_content(
 }
 
 /// Records `file` (its key and current digest) as trusted; returns both.
-pub fn trust(layout: &Layout, file: &Path) -> Result<(PathBuf, String), SandboxError> {
+pub fn trust(layout: &Layout, file: &Path) -> Result<(PathBuf, String), TrustError> {
     let bytes = read_no_follow(file)?;
     trust_content(layout, file, &bytes)
 }
 
 /// Forgets `file`; returns whether it was trusted before.
-pub fn revoke(layout: &Layout, file: &Path) -> Result<bool, SandboxError> {
+pub fn revoke(layout: &Layout, file: &Path) -> Result<bool, TrustError> {
     let path = key(file).unwrap_or_else(|_| file.to_path_buf());
     let mut store = load(layout)?;
     let was = store.remove(&path).is_some();
