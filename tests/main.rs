@@ -4,8 +4,10 @@ mod support;
 
 mod activate;
 mod auto_install;
+mod ci;
 mod completions;
 mod env_venv;
+mod github_action;
 mod install;
 mod install_hardening;
 mod install_safety;

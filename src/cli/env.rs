@@ -1,6 +1,7 @@
 //! `envm env [--json] [--shell SHELL]`: the environment envm would set in this directory (the
 //! pinned toolchains' bin folders first on PATH, and the project's trusted `[env]`), for CI
-//! steps and scripts that cannot use shims or activation — e.g. `envm env --json` feeding a CI system's PATH, or
+//! steps and scripts that cannot use shims or activation — e.g. `envm env --json` feeding a CI
+//! system's PATH (its `ENVM_PATH_ADDED` lists the folders envm added), or
 //! `eval "$(envm env --shell bash)"` once in a script.
 
 use std::collections::BTreeMap;
@@ -12,6 +13,10 @@ use crate::project;
 use crate::project::env as project_env;
 use crate::run::activate::{self, Shell};
 use crate::run::exec;
+
+/// `--json` only: the folders envm put in front of PATH, in PATH order, `:`-separated (a
+/// plain string like every value, and an `ENVM_*` name no `[env]` can set or shadow).
+pub const PATH_ADDED: &str = "ENVM_PATH_ADDED";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,7 +44,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         vars.extend(project.vars);
     }
     if args.json {
-        print_json(&vars.into_iter().collect::<BTreeMap<_, _>>())?;
+        let mut map: BTreeMap<String, String> = vars.into_iter().collect();
+        let added: Vec<_> = dirs.iter().map(|d| d.to_string_lossy()).collect();
+        map.insert(PATH_ADDED.into(), added.join(":"));
+        print_json(&map)?;
     } else if let Some(shell) = args.shell {
         for (name, value) in &vars {
             print!("{}", shell.export(name, OsStr::new(value)));

@@ -93,7 +93,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     }
     match first_error {
         Some(e) => Err(e),
-        None => Ok(0),
+        None => super::github::export_after_install(ctx).map(|()| 0),
     }
 }
 

@@ -7,6 +7,7 @@ mod current;
 mod doctor;
 mod env;
 mod exec;
+mod github;
 mod hook_env;
 mod install;
 mod lock;

@@ -14,7 +14,7 @@
 //! `--speed-limit`/`--speed-time`; checked per read, no extra thread); a document (index,
 //! checksum file) larger than its cap is refused; a full disk is said as such and not retried.
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Duration;
@@ -25,6 +25,7 @@ mod stall;
 use stall::StallGuard;
 
 use crate::diag::Diagnostic;
+use crate::fetch::progress::{self, Display, Shown};
 
 /// How many times a transient failure is tried in all.
 const ATTEMPTS: u32 = 4;
@@ -175,8 +176,8 @@ pub struct Net {
     client: reqwest::blocking::Client,
     /// `ENVM_OFFLINE=1`: never touch the network.
     pub offline: bool,
-    /// Draw a progress bar (stderr is a terminal and `CI` is unset).
-    pub progress: bool,
+    /// Progress bars on a terminal, or one line per event (CI, pipes).
+    pub display: Display,
     /// `ENVM_HTTP_TIMEOUT`: the stall window.
     stall_window: Duration,
 }
@@ -201,11 +202,10 @@ impl Net {
             .build()
             .map_err(|e| FetchError::Client(e.to_string()))?;
         let offline = std::env::var("ENVM_OFFLINE").is_ok_and(|v| !v.is_empty() && v != "0");
-        let progress = io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         Ok(Net {
             client,
             offline,
-            progress,
+            display: Display::detect(),
             stall_window,
         })
     }
@@ -289,7 +289,12 @@ impl Net {
                     Err(FetchError::ChecksumMismatch { .. }) => {
                         let _ = std::fs::remove_file(keep);
                     }
-                    other => return other,
+                    other => {
+                        if other.is_ok() {
+                            progress::from_cache(self.display, url);
+                        }
+                        return other;
+                    }
                 }
             }
         }
@@ -298,7 +303,7 @@ impl Net {
             let resp = self.open(url)?;
             let total = resp.content_length();
             let file = std::fs::File::create(&partial).map_err(|e| write_error(&partial, e))?;
-            let bar = self.progress.then(|| progress_bar(url, total));
+            let shown = Shown::start(self.display, url, total);
             let result = pump(
                 url,
                 &expected,
@@ -306,17 +311,20 @@ impl Net {
                 Some(Keep {
                     file,
                     path: &partial,
-                    bar,
+                    shown: &shown,
                 }),
                 &mut consume,
             );
             match result {
                 Ok(value) => {
                     std::fs::rename(&partial, keep).map_err(|e| write_error(keep, e))?;
+                    let size = std::fs::metadata(keep).map_or(0, |m| m.len());
+                    shown.verified(size);
                     Ok(value)
                 }
                 Err(e) => {
                     let _ = std::fs::remove_file(&partial);
+                    shown.abandon();
                     Err(e)
                 }
             }
@@ -380,11 +388,11 @@ enum Source {
     File(std::fs::File),
 }
 
-/// Where downloaded bytes are kept, and the progress bar.
+/// Where downloaded bytes are kept, and how the download is shown.
 struct Keep<'a> {
     file: std::fs::File,
     path: &'a Path,
-    bar: Option<indicatif::ProgressBar>,
+    shown: &'a Shown,
 }
 
 /// Reads `source` on a producer thread (hash, keep, forward), runs `consume` here.
@@ -479,9 +487,7 @@ fn produce(
             keep.file
                 .write_all(&chunk)
                 .map_err(|e| write_error(keep.path, e))?;
-            if let Some(bar) = &keep.bar {
-                bar.set_position(got);
-            }
+            keep.shown.advance(got);
         }
         if forwarding && tx.send(chunk).is_err() {
             forwarding = false;
@@ -491,9 +497,6 @@ fn produce(
         && got < total
     {
         return Err(body_error(got, format!("expected {total} bytes")));
-    }
-    if let Some(Keep { bar: Some(bar), .. }) = &sink {
-        bar.finish_and_clear();
     }
     Ok(crate::digest::hex(&hasher.finalize()))
 }
@@ -520,22 +523,6 @@ impl Read for ChannelReader {
         self.pos += n;
         Ok(n)
     }
-}
-
-fn progress_bar(url: &str, total: Option<u64>) -> indicatif::ProgressBar {
-    let name = url.rsplit('/').next().unwrap_or(url);
-    let name = crate::diag::printable(name).into_owned();
-    let bar = match total {
-        Some(n) => indicatif::ProgressBar::new(n),
-        None => indicatif::ProgressBar::new_spinner(),
-    };
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(name);
-    bar
 }
 
 /// An error with its causes, on one line (reqwest hides the useful part in `source()`).

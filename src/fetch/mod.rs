@@ -7,6 +7,7 @@ pub mod index_cache;
 pub mod install;
 pub mod lockfile;
 pub mod npm;
+pub mod progress;
 pub mod provider;
 pub mod unpack;
 pub mod verify;

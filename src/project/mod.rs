@@ -14,6 +14,7 @@ mod formats;
 pub mod project_file;
 pub mod tracked;
 pub mod trust;
+pub mod trusted_paths;
 pub mod write;
 
 use std::io;

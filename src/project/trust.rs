@@ -140,6 +140,9 @@ pub fn read_no_follow(file: &Path) -> Result<Vec<u8>, TrustError> {
 
 /// Whether `file`'s current content is the one the user trusted. A symlink is never trusted.
 pub fn is_trusted(layout: &Layout, file: &Path) -> Result<bool, TrustError> {
+    if crate::project::trusted_paths::covers(file) {
+        return Ok(true);
+    }
     let store = load(layout)?;
     if store.is_empty() || is_symlink(file) {
         return Ok(false);
@@ -155,6 +158,9 @@ pub fn is_trusted_content(
     file: &Path,
     content: &[u8],
 ) -> Result<bool, TrustError> {
+    if crate::project::trusted_paths::covers(file) {
+        return Ok(true);
+    }
     let store = load(layout)?;
     if store.is_empty() || is_symlink(file) {
         return Ok(false);
