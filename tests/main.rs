@@ -18,6 +18,7 @@ mod project_env;
 mod registry_rules;
 mod sandbox;
 mod sandbox_escapes;
+mod sandbox_isolation;
 mod sandbox_paths;
 mod sandbox_secrets;
 mod shim_passthrough;

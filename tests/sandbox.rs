@@ -21,9 +21,11 @@ os.makedirs("build/out")
 os.rename("new.txt", "build/out/moved.txt")
 os.link("a.txt", "hard.txt")
 tmp = os.environ["TMPDIR"]
-open(tmp + "/scratch", "w").write("x")
+open(tmp + "/scratch-" + str(os.getpid()), "w").write("x")
 print("TMP", tmp)
-attempt("shared_tmp", lambda: open("/tmp/envm-shared-" + str(os.getpid()), "w"))
+print("SCRATCH", "/tmp/scratch-" + str(os.getpid()))
+attempt("shared_tmp", lambda: open("/tmp/envm-shared-" + str(os.getpid()), "w").write("x"))
+print("SHARED", "/tmp/envm-shared-" + str(os.getpid()))
 attempt("dev_null", lambda: open("/dev/null", "w").write("x"))
 "#,
     );
@@ -32,16 +34,31 @@ attempt("dev_null", lambda: open("/dev/null", "w").write("x"))
         "made inside\n"
     );
     assert!(s.project().join("hard.txt").exists());
-    assert_denied(&run, &["shared_tmp"]);
-    assert_allowed(&run, "dev_null");
-    let tmp = run
+    // /tmp is the run's own: writable, and nothing lands in the host's.
+    assert_allowed(&run, "shared_tmp");
+    let shared = run
         .stdout
         .lines()
-        .find_map(|l| l.strip_prefix("TMP "))
+        .find_map(|l| l.strip_prefix("SHARED "))
         .unwrap();
     assert!(
-        !std::path::Path::new(tmp).exists(),
-        "private tmp {tmp} left behind"
+        !std::path::Path::new(shared).exists(),
+        "{shared} reached the host's /tmp"
+    );
+    assert_allowed(&run, "dev_null");
+    // $TMPDIR is the private /tmp; nothing written there reaches the host's.
+    let line = |prefix: &str| {
+        run.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(line("TMP "), "/tmp");
+    let scratch = line("SCRATCH ");
+    assert!(
+        !std::path::Path::new(&scratch).exists(),
+        "{scratch} reached the host"
     );
 });
 
@@ -179,11 +196,12 @@ both_users!(signals_are_forwarded, |who| {
 
 both_users!(sandbox_dies_with_envm, |who| {
     let s = Sbx::new(who);
-    let mut child = spawn_sandboxed_sh(&s, "echo $$ > pid; exec sleep 30");
-    let pid: i32 = read_when_ready(&s.project().join("pid"))
-        .trim()
-        .parse()
-        .unwrap();
+    // Inside its PID namespace the process's own `$$` means nothing here: find it by a
+    // unique argument instead.
+    let seconds = format!("30.{}{}", std::process::id(), who as u8);
+    let mut child = spawn_sandboxed_sh(&s, &format!("echo go > started; exec sleep {seconds}"));
+    read_when_ready(&s.project().join("started"));
+    let pid = host_pid_with_arg(&seconds).expect("the sandboxed sleep on the host");
     child.kill().unwrap(); // SIGKILL: envm gets no chance to clean up
     let _ = child.wait();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -196,6 +214,24 @@ both_users!(sandbox_dies_with_envm, |who| {
         std::thread::sleep(Duration::from_millis(20));
     }
 });
+
+/// The host PID of the process whose last argument is `arg`.
+pub fn host_pid_with_arg(arg: &str) -> Option<i32> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            if cmdline.split(|b| *b == 0).any(|a| a == arg.as_bytes()) {
+                return Some(pid);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
 
 /// `envm exec --sandbox -- /bin/sh -c SCRIPT`, started in the background.
 fn spawn_sandboxed_sh(s: &Sbx, script: &str) -> std::process::Child {
@@ -393,11 +429,25 @@ except OSError as e:
 a, b = socket.socketpair(); a.send(b"u"); print("unix", b.recv(1))
 "#
     );
+    // Without user namespaces there are no mount and PID namespaces either: refused...
     let run = envm_on_crippled_host(
         &s,
         libc::SYS_unshare,
         libc::EPERM,
         &["exec", "--sandbox", "--", PYTHON, "-c", &code],
+    )
+    .code(1);
+    assert!(
+        run.stderr.contains("mount and PID namespaces") && run.stderr.contains("best-effort"),
+        "{}",
+        run.stderr
+    );
+    // ...unless best-effort, which cuts the network with the socket filter instead.
+    let run = envm_on_crippled_host(
+        &s,
+        libc::SYS_unshare,
+        libc::EPERM,
+        &["exec", "--sandbox=best-effort", "--", PYTHON, "-c", &code],
     )
     .ok();
     assert!(
@@ -439,6 +489,8 @@ fn doctor_reports_each_check() {
         [
             "landlock",
             "user namespaces",
+            "mount namespace",
+            "pid namespace",
             "seccomp",
             "libc",
             "shims on PATH",

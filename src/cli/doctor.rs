@@ -1,5 +1,5 @@
 //! `envm doctor [--json]`: what works on this host and what doesn't — the sandbox layers
-//! (Landlock ABI, user namespaces, seccomp, x32), the libc toolchains are built against,
+//! (Landlock ABI, user, mount and PID namespaces, seccomp, x32), the libc toolchains are built against,
 //! whether the shims folder is on PATH, and the pins found here — each ok or missing, with
 //! what that means.
 
@@ -60,14 +60,51 @@ fn userns_check() -> Check {
         Ok(()) => check(
             "user namespaces",
             true,
-            "the sandbox gets its own network (loopback only) and IPC namespace",
+            "the sandbox gets its own network (loopback only), IPC, mount and PID namespaces",
         ),
         Err(why) => check(
             "user namespaces",
             false,
-            format!("{why}: no-network falls back to a seccomp filter refusing non-unix sockets"),
+            format!(
+                "{why}: `--sandbox` refuses to run (no mount or PID namespace either); `--sandbox=best-effort` cuts the network with a seccomp filter refusing non-unix sockets instead"
+            ),
         ),
     }
+}
+
+/// The mount and PID namespace checks (one probe for both).
+fn isolation_checks() -> [Check; 2] {
+    let probe = namespaces::probe_isolation();
+    let refuses = "`--sandbox` refuses to run, `--sandbox=best-effort` runs without it";
+    let mount = match probe.mount {
+        Ok(()) => check(
+            "mount namespace",
+            true,
+            "inside writable folders .git, envm.toml, pin files and envm's own folders are mounted read-only; /tmp and /dev/shm are private",
+        ),
+        Err(why) => check(
+            "mount namespace",
+            false,
+            format!(
+                "{why}: .git, pin files and envm's folders would stay writable and /tmp shared; {refuses}"
+            ),
+        ),
+    };
+    let pid = match probe.pid {
+        Ok(()) => check(
+            "pid namespace",
+            true,
+            "no process outlives the run; host processes and their /proc entries are invisible",
+        ),
+        Err(why) => check(
+            "pid namespace",
+            false,
+            format!(
+                "{why}: background processes could outlive the run and host processes stay visible; {refuses}"
+            ),
+        ),
+    };
+    [mount, pid]
 }
 
 fn seccomp_check() -> Check {
@@ -187,9 +224,12 @@ fn pins_check(ctx: &Context) -> Check {
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
+    let [mount, pid] = isolation_checks();
     let checks = vec![
         landlock_check(),
         userns_check(),
+        mount,
+        pid,
         seccomp_check(),
         libc_check(),
         shims_check(ctx),

@@ -2,11 +2,15 @@
 //! errors, and the one entry point the exec path calls instead of `execve`.
 //!
 //! Layers (each kernel-enforced, each named when missing): Landlock for the filesystem and for
-//! signal / abstract-socket scoping ([`landlock`]), a user + network namespace for no-network
-//! ([`namespaces`], with a seccomp socket filter where namespaces are refused), a seccomp
+//! signal / abstract-socket scoping ([`landlock`]), user, network, IPC, mount and PID
+//! namespaces ([`namespaces`]; with a seccomp socket filter under best-effort where they are
+//! refused), read-only pin files and envm folders plus private /tmp, /dev/shm and /proc in the
+//! mount namespace ([`mounts`], [`mount_api`]), envm's own init as PID 1 ([`init`]), a seccomp
 //! deny-list ([`seccomp`]), `no_new_privs`, no capabilities, closed inherited fds, a new session
-//! for batch runs, parent-death signal. [`policy`] turns flags and `[sandbox]` tables into
-//! [`Settings`]; [`roots`] decides which paths a run may touch; [`crate::project::trust`] records which project files may widen them; [`env_filter`] drops
+//! for batch runs, parent-death signal; [`report`] carries a failed step back from the child.
+//! [`policy`] turns flags and `[sandbox]` tables into [`Settings`]; [`roots`] decides which
+//! paths a run may touch; [`crate::project::trust`] records which project files may widen
+//! them; [`env_filter`] drops
 //! secrets; [`spawn`] forks, applies the layers in the child and waits.
 //!
 //! No re-exec helper is needed: the layers are applied in a freshly forked child, which is
@@ -14,9 +18,13 @@
 //! that allocates (paths, rules, BPF, argv, envp) is prepared before the fork.
 
 pub mod env_filter;
+pub mod init;
 pub mod landlock;
+pub mod mount_api;
+pub mod mounts;
 pub mod namespaces;
 pub mod policy;
+pub mod report;
 pub mod roots;
 pub mod seccomp;
 pub mod spawn;

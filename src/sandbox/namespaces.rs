@@ -1,7 +1,8 @@
 //! Child-side kernel set-up that runs between `fork` and `execve`, so nothing here allocates:
-//! a new user + IPC (+ network) namespace with the caller's own uid/gid mapped, loopback up in
-//! the new network namespace, and every capability dropped (bounding, ambient, effective,
-//! permitted, inheritable), which also covers running as root.
+//! a new user namespace with the caller's own uid/gid mapped, then IPC, mount, PID (and
+//! network) namespaces owned by it, loopback up in the new network namespace, and every
+//! capability dropped (bounding, ambient, effective, permitted, inheritable), which also
+//! covers running as root. Also the probes `envm doctor` runs.
 
 use std::ffi::CStr;
 
@@ -31,12 +32,22 @@ fn errno(e: rustix::io::Errno) -> i32 {
     e.raw_os_error()
 }
 
-/// `unshare(CLONE_NEWUSER | CLONE_NEWIPC [| CLONE_NEWNET])`. Failing here leaves the process
-/// as it was, so the caller may fall back.
-pub fn unshare(net: bool) -> Result<(), i32> {
-    let mut flags = UnshareFlags::NEWUSER | UnshareFlags::NEWIPC;
+/// `unshare(CLONE_NEWUSER)`. Failing here leaves the process as it was, so the caller may
+/// fall back.
+pub fn unshare_user() -> Result<(), i32> {
+    // SAFETY: no FILES flag; the child is single-threaded after fork.
+    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUSER) }.map_err(errno)
+}
+
+/// `unshare(CLONE_NEWIPC [| CLONE_NEWNS | CLONE_NEWPID] [| CLONE_NEWNET])`, inside the user
+/// namespace just entered. After CLONE_NEWPID the *next* fork is the namespace's init.
+pub fn unshare_layers(net: bool, mount_and_pid: bool) -> Result<(), i32> {
+    let mut flags = UnshareFlags::NEWIPC;
     if net {
         flags |= UnshareFlags::NEWNET;
+    }
+    if mount_and_pid {
+        flags |= UnshareFlags::NEWNS | UnshareFlags::NEWPID;
     }
     // SAFETY: no FILES flag; the child is single-threaded after fork.
     unsafe { rustix::thread::unshare_unsafe(flags) }.map_err(errno)
@@ -129,38 +140,107 @@ pub fn last_cap() -> u32 {
         .unwrap_or(40)
 }
 
-/// Whether this host lets an unprivileged process create a user + network namespace and map
-/// itself into it (probed in a throwaway child, for `envm doctor`).
-pub fn probe_user_namespaces() -> Result<(), String> {
-    let maps = IdMaps::current();
+/// Runs `probe` in a throwaway forked child; its exit code (0: success).
+fn in_child(probe: impl FnOnce() -> i32) -> i32 {
     // SAFETY: the child only makes raw syscalls and exits.
     let pid = unsafe { libc::fork() };
     if pid < 0 {
-        return Err(std::io::Error::last_os_error().to_string());
+        return 255;
     }
     if pid == 0 {
-        let code = match unshare(true) {
-            Err(e) => e.clamp(1, 200),
-            Ok(()) => match write_maps(&maps) {
-                Err(_) => 201,
-                Ok(()) => 0,
-            },
-        };
+        let code = probe();
         // SAFETY: leaving the forked child without running the parent's destructors.
         unsafe { libc::_exit(code) };
     }
     let mut status = 0;
     // SAFETY: waiting for the child just forked.
     unsafe { libc::waitpid(pid, &mut status, 0) };
-    match libc::WEXITSTATUS(status) {
+    if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        255
+    }
+}
+
+/// Whether this host lets an unprivileged process create a user + network namespace and map
+/// itself into it (probed in a throwaway child, for `envm doctor`).
+pub fn probe_user_namespaces() -> Result<(), String> {
+    let maps = IdMaps::current();
+    let code = in_child(|| match unshare_user() {
+        Err(e) => e.clamp(1, 200),
+        Ok(()) => match write_maps(&maps) {
+            Err(_) => 201,
+            Ok(()) => unshare_layers(true, false).map_or_else(|e| e.clamp(1, 200), |()| 0),
+        },
+    });
+    match code {
         0 => Ok(()),
         201 => Err(
             "a user namespace was created but mapping ids into it was refused (AppArmor or an LSM)"
                 .into(),
         ),
+        255 => Err("the probe could not run".into()),
         e => Err(format!(
             "unshare refused: {}",
             std::io::Error::from_raw_os_error(e)
         )),
+    }
+}
+
+/// What the mount and PID namespace probe found (for `envm doctor`).
+pub struct IsolationProbe {
+    pub mount: Result<(), String>,
+    pub pid: Result<(), String>,
+}
+
+/// Whether a run can have its own mount namespace (with private mounts) and its own PID
+/// namespace with a fresh /proc, probed in throwaway children as the sandbox does it.
+pub fn probe_isolation() -> IsolationProbe {
+    let maps = IdMaps::current();
+    let code = in_child(|| {
+        if unshare_user().is_err() || write_maps(&maps).is_err() {
+            return 10;
+        }
+        if unshare_layers(false, true).is_err() {
+            return 11;
+        }
+        if super::mount_api::make_private().is_err() {
+            return 12;
+        }
+        match in_child(|| super::mount_api::mount_proc().map_or(14, |()| 0)) {
+            0 => 0,
+            14 => 14,
+            _ => 13,
+        }
+    });
+    let no_userns = "needs a user namespace, which this host refuses".to_string();
+    match code {
+        0 => IsolationProbe {
+            mount: Ok(()),
+            pid: Ok(()),
+        },
+        10 => IsolationProbe {
+            mount: Err(no_userns.clone()),
+            pid: Err(no_userns),
+        },
+        11 => IsolationProbe {
+            mount: Err("unshare(CLONE_NEWNS | CLONE_NEWPID) refused".into()),
+            pid: Err("unshare(CLONE_NEWNS | CLONE_NEWPID) refused".into()),
+        },
+        12 => IsolationProbe {
+            mount: Err("mounts cannot be made private in a new mount namespace".into()),
+            pid: Err("no mount namespace to mount a private /proc in".into()),
+        },
+        13 => IsolationProbe {
+            mount: Ok(()),
+            pid: Err("the namespace's first process could not start".into()),
+        },
+        _ => IsolationProbe {
+            mount: Ok(()),
+            pid: Err(
+                "a fresh /proc cannot be mounted (the host's /proc is partly hidden, as in some containers)"
+                    .into(),
+            ),
+        },
     }
 }

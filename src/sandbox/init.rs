@@ -1,0 +1,107 @@
+//! Waiting for a sandboxed process while passing signals on to it, for the three waiters of a
+//! run: envm itself, the child that created the namespaces, and the PID namespace's init.
+//!
+//! The command never runs as PID 1: a namespace's init ignores every signal it has no
+//! handler for, so `kill -TERM` and forwarded ^C would be lost. envm's own init (a forked
+//! copy of envm that never execs) forks the command, forwards signals to it, reaps whatever
+//! gets reparented to it, and exits with the command's status as soon as the command ends;
+//! the kernel then kills every process left in the namespace, so nothing outlives the run.
+//! Everything here is async-signal-safe and allocation-free (it runs after fork).
+
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+static TARGET: AtomicI32 = AtomicI32::new(0);
+static SKIP_KERNEL: AtomicBool = AtomicBool::new(false);
+
+/// Signals passed on to the sandboxed command.
+pub const FORWARDED: [libc::c_int; 7] = [
+    libc::SIGINT,
+    libc::SIGTERM,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGWINCH,
+];
+
+extern "C" fn forward(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+    let pid = TARGET.load(Ordering::SeqCst);
+    if pid <= 0 {
+        return;
+    }
+    // A terminal's ^C reaches a process sharing our process group by itself: don't send twice.
+    // SAFETY: the kernel passes a valid siginfo to SA_SIGINFO handlers.
+    let from_kernel = !info.is_null() && unsafe { (*info).si_code } == libc::SI_KERNEL;
+    if from_kernel && SKIP_KERNEL.load(Ordering::SeqCst) {
+        return;
+    }
+    // SAFETY: kill is async-signal-safe.
+    unsafe { libc::kill(pid, sig) };
+}
+
+fn signal_set() -> libc::sigset_t {
+    // SAFETY: building a sigset on the stack.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in FORWARDED {
+            libc::sigaddset(&mut set, sig);
+        }
+        set
+    }
+}
+
+/// Blocks (`true`) or unblocks the forwarded signals, so none is lost between a fork and the
+/// handler that passes it on.
+pub fn block_forwarded(block: bool) {
+    let set = signal_set();
+    let how = if block {
+        libc::SIG_BLOCK
+    } else {
+        libc::SIG_UNBLOCK
+    };
+    // SAFETY: changing this thread's mask with a valid set.
+    unsafe { libc::sigprocmask(how, &set, std::ptr::null_mut()) };
+}
+
+/// Sends every forwarded signal this process receives on to `pid`. With `skip_kernel`,
+/// signals the kernel sent (a terminal's ^C to the whole foreground group) are not passed on:
+/// `pid` got its own copy.
+pub fn forward_to(pid: libc::pid_t, skip_kernel: bool) {
+    TARGET.store(pid, Ordering::SeqCst);
+    SKIP_KERNEL.store(skip_kernel, Ordering::SeqCst);
+    for sig in FORWARDED {
+        // SAFETY: installing a handler that only calls async-signal-safe functions.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = forward as *const () as usize;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(sig, &action, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Waits until `pid` ends; its exit code, or 128+signal. With `reap_all` (an init), every
+/// other child that ends meanwhile is reaped too.
+pub fn wait_for(pid: libc::pid_t, reap_all: bool) -> i32 {
+    let mut status = 0;
+    let which = if reap_all { -1 } else { pid };
+    loop {
+        // SAFETY: waiting for our own children.
+        let rc = unsafe { libc::waitpid(which, &mut status, 0) };
+        if rc == pid {
+            break;
+        }
+        // SAFETY: reading this thread's errno.
+        if rc < 0 && unsafe { *libc::__errno_location() } != libc::EINTR {
+            return 1;
+        }
+    }
+    TARGET.store(0, Ordering::SeqCst);
+    if libc::WIFSIGNALED(status) {
+        128 + libc::WTERMSIG(status)
+    } else {
+        libc::WEXITSTATUS(status)
+    }
+}
