@@ -29,7 +29,6 @@ pub use super::mount_api::{READ_ACCESS, allow_beneath, mount_proc};
 use super::namespaces::StepError;
 use crate::layout::Layout;
 use crate::project::PROJECT_FILES;
-use crate::tools::Tool;
 
 /// Every mount the child makes, in order.
 #[derive(Debug, Default)]
@@ -101,8 +100,8 @@ fn system_node(path: &str) -> Result<Node, SandboxError> {
 fn protected_names() -> impl Iterator<Item = &'static str> {
     PROJECT_FILES
         .iter()
-        .chain(Tool::ALL.iter().flat_map(|t| t.own_pin_files().iter()))
         .copied()
+        .chain(crate::tools::pin_file_names())
         .chain([".git"])
 }
 
