@@ -366,3 +366,51 @@ fn use_and_install_keep_an_existing_lock_current() {
     assert_eq!(entry(&lock, "node")["version"].as_str(), Some("20.18.1"));
     Run::of(envm(&env, &dist, &["install", "--locked"])).ok();
 }
+
+#[test]
+fn npm_published_tools_lock_every_platform_and_install_from_another_registry_unread() {
+    use crate::support::npm_registry::NpmRegistry;
+    let npm = |env: &TestEnv, registry: &NpmRegistry, args: &[&str]| {
+        let mut cmd = env.envm(args);
+        registry.env(&mut cmd);
+        cmd
+    };
+    let (env, written_with) = (TestEnv::new(), NpmRegistry::start());
+    env.write("envm.toml", "[tools]\nbun = \"1.3\"\ndeno = \"2.9\"\n");
+    Run::of(npm(&env, &written_with, &["lock"])).ok();
+    let (text, lock) = read_lock(&env);
+    assert!(!text.contains("http"), "{text}");
+    let bun = &entry(&lock, "bun")["platforms"];
+    assert_eq!(
+        bun["macos-arm64"]["file"].as_str(),
+        Some("oven-bun-darwin-aarch64-1.3.2.tgz")
+    );
+    assert!(
+        bun["linux-arm64"]["integrity"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha512-")
+    );
+    let deno = &entry(&lock, "deno")["platforms"];
+    assert_eq!(
+        deno["macos-x64"]["file"].as_str(),
+        Some("deno-darwin-x64-2.9.6.tgz")
+    );
+
+    let other = NpmRegistry::start();
+    Run::of(npm(&env, &other, &["install", "--locked"])).ok();
+    assert!(env.data().join("installs/bun/1.3.2").is_dir());
+    assert!(env.data().join("installs/deno/2.9.6").is_dir());
+    for package in [
+        "bun",
+        "deno",
+        "@oven/bun-linux-x64",
+        "@deno/linux-x64-glibc",
+    ] {
+        assert_eq!(
+            other.hits(&NpmRegistry::packument_path(package)),
+            0,
+            "{package}"
+        );
+    }
+}
