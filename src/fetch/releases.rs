@@ -315,17 +315,22 @@ fn npm_releases(npm: &'static NpmTool, remote: &Remote) -> Result<Vec<Release>, 
         .versions()
         .filter_map(|v| Version::parse(v).ok())
         .filter(|v| v.is_prerelease() || latest.as_ref().is_none_or(|latest| v <= latest))
-        .map(|version| Release {
-            version,
-            lts: None,
-            candidates: vec![Candidate {
-                url: String::new(),
-                sha256: None,
-                needs: Needs::Nothing,
-                label: npm.package.to_string(),
-            }],
-        })
+        .map(|version| npm_release(npm, version))
         .collect())
+}
+
+/// A version of a tool on the npm registry: its candidate only says the release exists.
+fn npm_release(npm: &NpmTool, version: Version) -> Release {
+    Release {
+        version,
+        lts: None,
+        candidates: vec![Candidate {
+            url: String::new(),
+            sha256: None,
+            needs: Needs::Nothing,
+            label: npm.package.to_string(),
+        }],
+    }
 }
 
 /// The verified tarball of `release` for the remote's host, from the npm registry.
@@ -369,16 +374,7 @@ pub fn release_exact(
     remote: &Remote,
 ) -> Result<Release, ProviderError> {
     if let SourceKind::Npm(npm) = tool.source().kind {
-        return Ok(Release {
-            version: version.clone(),
-            lts: None,
-            candidates: vec![Candidate {
-                url: String::new(),
-                sha256: None,
-                needs: Needs::Nothing,
-                label: npm.package.to_string(),
-            }],
-        });
+        return Ok(npm_release(npm, version.clone()));
     }
     releases(tool, remote)?
         .into_iter()
