@@ -126,3 +126,40 @@ printf '%s\n' "${{COMPREPLY[@]}}""#,
         assert_eq!(got, ["node@20.18.1", "node@22.11.0"], "fish: {out}");
     }
 }
+
+#[test]
+fn zsh_completes_installed_versions_on_tab() {
+    if Command::new("zsh").arg("--version").output().is_err() {
+        return;
+    }
+    let env = with_installs();
+    let functions = env.root().join("zfunc");
+    std::fs::create_dir_all(&functions).unwrap();
+    std::fs::copy(repo().join("completions/_envm"), functions.join("_envm")).unwrap();
+    let bin_dir = envm_bin().parent().expect("bin dir").to_path_buf();
+    let mut cmd = Command::new("zsh");
+    cmd.args(["-f", "-i"]);
+    env.prepare(&mut cmd);
+    cmd.env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+        .env("TERM", "dumb");
+    let mut zsh = crate::support::pty::PtyShell::spawn(cmd);
+    zsh.send(&format!(
+        "PS1='ZP> '; fpath=({} $fpath); autoload -U compinit; compinit -u -D; echo R''EADY",
+        functions.display()
+    ));
+    let timeout = std::time::Duration::from_secs(20);
+    zsh.wait_until("zsh to start", timeout, || {
+        let out = zsh.output();
+        out.split_once("READY")
+            .is_some_and(|(_, after)| after.contains("ZP> "))
+    });
+    zsh.type_keys("envm uninstall node@\t\t");
+    zsh.wait_until("the installed versions", timeout, || {
+        let out = zsh.output();
+        out.contains("node@22.11.0") && out.contains("node@20.18.1")
+    });
+    // Ctrl-U clears the line; then leave.
+    zsh.type_keys("\x15");
+    zsh.send("exit");
+    zsh.finish(timeout);
+}
