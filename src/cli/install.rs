@@ -1,6 +1,7 @@
 //! `envm install [TOOL@SPEC...] [--force] [--refresh]`: install the named versions, or with no
-//! arguments everything pinned for the current directory, one thread per tool. `--locked`
-//! installs exactly what `envm.lock` records.
+//! arguments everything pinned for the current directory, one thread per tool, then keep an
+//! existing `envm.lock` current. `--locked` installs exactly what `envm.lock` records for this
+//! platform, each file found by name on the upstream or mirror configured now (no index read).
 
 use super::Context;
 use crate::cli::error::Error;
@@ -25,7 +26,8 @@ pub struct Args {
     /// Ask upstream for its version list even when the cached one is fresh
     #[arg(long)]
     pub refresh: bool,
-    /// Install exactly what envm.lock records (version, URL, sha256); fail for anything it lacks
+    /// Install exactly what envm.lock records (version, file, digest) from the mirror configured
+    /// now, reading no index; fail for anything it lacks
     #[arg(long)]
     pub locked: bool,
 }

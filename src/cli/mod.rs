@@ -58,7 +58,7 @@ pub enum Command {
     LsRemote(ls_remote::Args),
     /// Remove installs that no known pin uses
     Prune(prune::Args),
-    /// Write envm.lock: exact versions and checksums of what is pinned here
+    /// Write envm.lock: exact versions, file names and digests per platform of what is pinned here
     Lock(lock::Args),
     /// Print the path of the binary the shim called BIN would run here
     Which(which::Args),
