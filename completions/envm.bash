@@ -37,9 +37,6 @@ _envm() {
             envm,help)
                 cmd="envm__subcmd__help"
                 ;;
-            envm,hook-env)
-                cmd="envm__subcmd__hook__subcmd__env"
-                ;;
             envm,install)
                 cmd="envm__subcmd__install"
                 ;;
@@ -94,9 +91,6 @@ _envm() {
             envm__subcmd__help,help)
                 cmd="envm__subcmd__help__subcmd__help"
                 ;;
-            envm__subcmd__help,hook-env)
-                cmd="envm__subcmd__help__subcmd__hook__subcmd__env"
-                ;;
             envm__subcmd__help,install)
                 cmd="envm__subcmd__help__subcmd__install"
                 ;;
@@ -137,7 +131,7 @@ _envm() {
 
     case "${cmd}" in
         envm)
-            opts="-h -V --help --version current ls use install uninstall ls-remote prune lock which exec activate hook-env reshim doctor trust env venv completions help"
+            opts="-h -V --help --version current ls use install uninstall ls-remote prune lock which exec activate reshim doctor trust env venv completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -255,7 +249,7 @@ _envm() {
             return 0
             ;;
         envm__subcmd__help)
-            opts="current ls use install uninstall ls-remote prune lock which exec activate hook-env reshim doctor trust env venv completions help"
+            opts="current ls use install uninstall ls-remote prune lock which exec activate reshim doctor trust env venv completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,20 +347,6 @@ _envm() {
             return 0
             ;;
         envm__subcmd__help__subcmd__help)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        envm__subcmd__help__subcmd__hook__subcmd__env)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -534,20 +514,6 @@ _envm() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        envm__subcmd__hook__subcmd__env)
-            opts="-h -V --help --version bash zsh fish"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         envm__subcmd__install)
             opts="-h -V --force --refresh --locked --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -563,12 +529,16 @@ _envm() {
             return 0
             ;;
         envm__subcmd__lock)
-            opts="-h -V --refresh --help --version"
+            opts="-h -V --platform --refresh --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --platform)
+                    COMPREPLY=($(compgen -W "linux-x64 linux-arm64 linux-x64-musl linux-arm64-musl macos-x64 macos-arm64" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -706,7 +676,31 @@ _envm() {
 }
 
 if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
-    complete -F _envm -o nosort -o bashdefault -o default envm
+    complete -F _envm_dynamic -o nosort -o bashdefault -o default envm
 else
-    complete -F _envm -o bashdefault -o default envm
+    complete -F _envm_dynamic -o bashdefault -o default envm
 fi
+
+# envm: TOOL@VERSION arguments of install, use and uninstall complete to tool names, then to
+# the installed versions of the tool typed (asked from the hidden `envm complete`).
+_envm_dynamic() {
+    local line="${COMP_LINE:0:COMP_POINT}"
+    local word="${line##*[[:space:]]}"
+    case "${COMP_WORDS[1]}" in
+        install|use|uninstall)
+            if [[ ${COMP_CWORD} -ge 2 && "$word" != -* ]]; then
+                local IFS=$'\n'
+                COMPREPLY=($(envm complete "${COMP_WORDS[1]}" "$word" 2>/dev/null))
+                # bash splits words at `@`: complete what follows it.
+                if [[ "$word" == *@* && "$COMP_WORDBREAKS" == *@* ]]; then
+                    COMPREPLY=("${COMPREPLY[@]#*@}")
+                fi
+                if [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == *@ ]]; then
+                    compopt -o nospace 2>/dev/null
+                fi
+                return 0
+            fi
+            ;;
+    esac
+    _envm "$@"
+}

@@ -91,16 +91,62 @@ impl Host {
     }
 }
 
+/// The platforms `envm lock` records when none is asked for (besides the host's own).
+pub const DEFAULT_LOCK_PLATFORMS: &[&str] =
+    &["linux-x64", "linux-arm64", "macos-x64", "macos-arm64"];
+
+/// Every platform name `envm lock --platform` accepts.
+pub const LOCK_PLATFORMS: &[&str] = &[
+    "linux-x64",
+    "linux-arm64",
+    "linux-x64-musl",
+    "linux-arm64-musl",
+    "macos-x64",
+    "macos-arm64",
+];
+
+/// The glibc assumed for another Linux host named in a lock: a current distribution's.
+const LOCK_GLIBC: Libc = Libc::Glibc(2, 39);
+
 impl Host {
-    /// The key `envm.lock` files artifacts under: `linux-x86_64-gnu`, `linux-aarch64-musl`,
-    /// `darwin-aarch64`.
+    /// The portable platform name `envm.lock` files artifacts under: `linux-x64`,
+    /// `linux-arm64-musl`, `macos-arm64` (`linux-riscv64` for others).
     pub fn platform_key(&self) -> String {
-        let arch = self.arch.as_str();
+        let os = match self.os {
+            "darwin" => "macos",
+            other => other,
+        };
+        let arch = match self.arch {
+            Arch::X86_64 => "x64",
+            Arch::Aarch64 => "arm64",
+            Arch::Other(name) => name,
+        };
         match self.libc {
-            Libc::Glibc(..) => format!("{}-{arch}-gnu", self.os),
-            Libc::Musl => format!("{}-{arch}-musl", self.os),
-            Libc::None => format!("{}-{arch}", self.os),
+            Libc::Musl => format!("{os}-{arch}-musl"),
+            _ => format!("{os}-{arch}"),
         }
+    }
+
+    /// The host a platform name stands for (the inverse of [`Host::platform_key`] for the
+    /// names in [`LOCK_PLATFORMS`]); Linux without `-musl` means a current glibc.
+    pub fn from_platform_key(key: &str) -> Option<Host> {
+        let (rest, musl) = match key.strip_suffix("-musl") {
+            Some(rest) => (rest, true),
+            None => (key, false),
+        };
+        let (os, arch) = rest.split_once('-')?;
+        let arch = match arch {
+            "x64" => Arch::X86_64,
+            "arm64" => Arch::Aarch64,
+            _ => return None,
+        };
+        let (os, libc) = match (os, musl) {
+            ("linux", true) => ("linux", Libc::Musl),
+            ("linux", false) => ("linux", LOCK_GLIBC),
+            ("macos", false) => ("darwin", Libc::None),
+            _ => return None,
+        };
+        Some(Host { os, arch, libc })
     }
 }
 
@@ -164,7 +210,12 @@ mod tests {
             arch: Arch::Aarch64,
             libc: Libc::Musl,
         };
-        assert_eq!(host.platform_key(), "linux-aarch64-musl");
+        assert_eq!(host.platform_key(), "linux-arm64-musl");
+        for key in LOCK_PLATFORMS {
+            let host = Host::from_platform_key(key).expect("known platform");
+            assert_eq!(host.platform_key(), *key);
+        }
+        assert_eq!(Host::from_platform_key("windows-x64"), None);
         assert_eq!(host.to_string(), "linux-aarch64 (musl)");
     }
 

@@ -12,6 +12,7 @@ mod github_action;
 mod install;
 mod install_hardening;
 mod install_safety;
+mod lock_portable;
 mod npm_registry;
 mod pins;
 mod project_env;

@@ -1,13 +1,14 @@
 //! `envm install [TOOL@SPEC...] [--force] [--refresh]`: install the named versions, or with no
-//! arguments everything pinned for the current directory, one thread per tool. `--locked`
-//! installs exactly what `envm.lock` records.
+//! arguments everything pinned for the current directory, one thread per tool, then keep an
+//! existing `envm.lock` current. `--locked` installs exactly what `envm.lock` records for this
+//! platform, each file found by name on the upstream or mirror configured now (no index read).
 
 use super::Context;
 use crate::cli::error::Error;
 use crate::fetch::http::Net;
 use crate::fetch::install::{self, InstallOptions};
 use crate::fetch::lockfile::{self, LockError, LockFile};
-use crate::fetch::releases::Artifact;
+use crate::fetch::locking;
 use crate::host::Host;
 use crate::layout::Layout;
 use crate::project;
@@ -25,7 +26,8 @@ pub struct Args {
     /// Ask upstream for its version list even when the cached one is fresh
     #[arg(long)]
     pub refresh: bool,
-    /// Install exactly what envm.lock records (version, URL, sha256); fail for anything it lacks
+    /// Install exactly what envm.lock records (version, file, digest) from the mirror configured
+    /// now, reading no index; fail for anything it lacks
     #[arg(long)]
     pub locked: bool,
 }
@@ -105,6 +107,9 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             // Everything pinned here is installed: the project's declared overlays too.
             if args.requests.is_empty() {
                 crate::tools::ensure_overlays(&ctx.layout, &ctx.cwd)?;
+                if !args.locked {
+                    super::lock::keep_current(ctx, args.refresh)?;
+                }
             }
             let tools: Vec<Tool> = jobs.iter().map(|(tool, _)| *tool).collect();
             super::path_hint::print_if_unreachable(&ctx.layout, &tools);
@@ -135,27 +140,32 @@ fn describe(tool: Tool, done: &install::Installed) -> String {
     }
 }
 
-/// `--locked`: the lock file, checked up front to cover every job on this platform.
+/// `--locked`: the lock file, checked up front to cover every job on this platform. Reads no
+/// index: each file is looked up by name on the upstream or mirror configured now.
 struct Locked {
     lock: LockFile,
+    host: Host,
     platform: String,
-    net: Net,
+    /// Made on first use: nothing is needed when everything is installed.
+    net: std::sync::OnceLock<Result<Net, String>>,
 }
 
 impl Locked {
     fn load(ctx: &Context, jobs: &[(Tool, Spec)]) -> Result<Locked, Error> {
         let path = lockfile::path_for(&ctx.cwd);
-        if !path.is_file() {
-            return Err(LockError::NotFound { path }.into());
-        }
-        let lock = LockFile::read(&path)?;
-        let platform = Host::detect().platform_key();
+        let lock = match LockFile::read_existing(&path)? {
+            Some(lock) => lock,
+            None => return Err(LockError::NotFound { path }.into()),
+        };
+        let host = Host::detect();
+        let platform = host.platform_key();
         for (tool, spec) in jobs {
-            let covered = lock
-                .find(*tool, spec.as_str())
-                .is_some_and(|t| t.platforms.contains_key(&platform));
-            if !covered {
+            let Some(entry) = lock.find(*tool, spec.as_str()) else {
+                return Err(lock.not_locked(&path, *tool, spec.as_str()).into());
+            };
+            if !entry.platforms.contains_key(&platform) {
                 return Err(LockError::Missing {
+                    command: lockfile::add_platform_command(&lock, &platform),
                     path,
                     tool: *tool,
                     spec: spec.to_string(),
@@ -164,12 +174,19 @@ impl Locked {
                 .into());
             }
         }
-        let net = Net::from_env().map_err(install::InstallError::from)?;
         Ok(Locked {
             lock,
+            host,
             platform,
-            net,
+            net: std::sync::OnceLock::new(),
         })
+    }
+
+    fn net(&self) -> Result<&Net, Error> {
+        self.net
+            .get_or_init(|| Net::from_env().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| Error::msg(e.clone(), None))
     }
 
     fn install(
@@ -183,21 +200,25 @@ impl Locked {
             .lock
             .find(tool, spec.as_str())
             .ok_or_else(|| Error::msg(format!("envm.lock lacks {tool} {spec}"), None))?;
-        let artifact = entry
+        let locked = entry
             .platforms
             .get(&self.platform)
             .ok_or_else(|| Error::msg(format!("envm.lock lacks {tool} {spec}"), None))?;
         let version = Version::parse(&entry.version)
             .map_err(|e| Error::msg(format!("envm.lock: {e}"), None))?;
+        if !opts.force
+            && let Some(have) = install::existing(layout, tool, &version)
+        {
+            return Ok(describe(tool, &have));
+        }
+        let artifact = locking::locked_artifact(tool, &self.host, &version, locked)
+            .map_err(install::InstallError::from)?;
         let done = install::install_artifact(
             layout,
-            &self.net,
+            self.net()?,
             tool,
             (&version, entry.lts.as_deref()),
-            &Artifact {
-                integrity: artifact.integrity.clone(),
-                ..Artifact::new(&artifact.url, &artifact.sha256)
-            },
+            &artifact,
             opts.force,
         )?;
         Ok(describe(tool, &done))

@@ -3,6 +3,7 @@
 
 mod activate;
 mod args;
+mod complete;
 mod completions;
 mod current;
 mod doctor;
@@ -57,7 +58,7 @@ pub enum Command {
     LsRemote(ls_remote::Args),
     /// Remove installs that no known pin uses
     Prune(prune::Args),
-    /// Write envm.lock: exact versions and checksums of what is pinned here
+    /// Write envm.lock: exact versions, file names and digests per platform of what is pinned here
     Lock(lock::Args),
     /// Print the path of the binary the shim called BIN would run here
     Which(which::Args),
@@ -80,6 +81,9 @@ pub enum Command {
     Venv(venv::Args),
     /// Print the shell completion script (the same as committed under completions/)
     Completions(completions::Args),
+    /// Print completion candidates for a command's TOOL@VERSION argument (called by the scripts)
+    #[command(hide = true)]
+    Complete(complete::Args),
 }
 
 /// What every command gets: where envm's files live and where it runs.
@@ -138,6 +142,7 @@ fn run(cli: Cli) -> Result<i32, Error> {
         Command::Exec(args) => exec::run(&ctx, &args),
         Command::Activate(args) => activate::run(&ctx, &args),
         Command::HookEnv(args) => hook_env::run(&ctx, &args),
+        Command::Complete(args) => complete::run(&ctx, &args),
         Command::Reshim(args) => reshim::run(&ctx, &args),
         Command::Doctor(args) => doctor::run(&ctx, &args),
         Command::Trust(args) => trust::run(&ctx, &args),

@@ -80,6 +80,9 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
             None => println!("{tool} = \"{pinned}\" pinned in {}", file.display()),
         }
     }
+    if !args.global {
+        super::lock::keep_current(ctx, args.refresh)?;
+    }
     super::path_hint::print_if_unreachable(&ctx.layout, &tools);
     Ok(0)
 }

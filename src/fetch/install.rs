@@ -360,7 +360,8 @@ pub fn link_programs(tool: Tool, staging: &Path) -> Result<(), InstallError> {
 }
 
 /// `version` as already installed, if it is.
-fn existing(layout: &Layout, tool: Tool, version: &Version) -> Option<Installed> {
+/// The install of `version`, when there is one.
+pub fn existing(layout: &Layout, tool: Tool, version: &Version) -> Option<Installed> {
     let dir = layout.install_dir(tool, version);
     dir.is_dir().then(|| Installed {
         version: version.clone(),

@@ -1,8 +1,10 @@
-//! `envm.lock`: per pinned tool and spec, the exact version and, per platform it was locked
-//! on (`linux-x86_64-gnu`…), the artifact URL and SHA-256. Lives next to the project's
-//! `envm.toml` (or in the current directory). `envm lock` writes it; `envm install --locked`
-//! installs exactly what it records and fails for anything it lacks. A lock whose version
-//! or LTS codename holds anything but version characters is refused as a whole.
+//! `envm.lock`: per pinned tool and spec, the exact version and, per platform (`linux-x64`,
+//! `macos-arm64`…), the upstream file name and its digest (SHA-256, or npm's SRI integrity)
+//! and where that digest was read. No URLs: `envm install --locked` finds the file by name on
+//! the upstream or mirror configured when it runs, so a lock never chooses where bytes come
+//! from. Lives next to the project's `envm.toml` (or in the current directory); written sorted
+//! so diffs stay small. A lock whose version, LTS codename or file name holds anything but
+//! plain characters is refused as a whole.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,15 +40,20 @@ pub struct LockedTool {
     pub platforms: BTreeMap<String, LockedArtifact>,
 }
 
+/// One platform's file of a locked version. Signature checks may add a `verified` key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LockedArtifact {
-    pub url: String,
+    /// The upstream file name, looked up on the mirror configured at install time.
+    pub file: String,
     /// Hex SHA-256 (empty for npm tarballs, which carry `integrity`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sha256: String,
     /// npm's SRI integrity of the tarball (`sha512-…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrity: Option<String>,
+    /// Where the digest was read: `index`, `SHASUMS256.txt`, `registry`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub digest_from: String,
 }
 
 /// `envm.lock` could not be read, written, or does not cover what is asked.
@@ -72,7 +79,29 @@ pub enum LockError {
         tool: Tool,
         spec: String,
         platform: String,
+        /// `envm lock --platform …` adding this platform to those already locked.
+        command: String,
     },
+    #[error(
+        "{tool} is pinned as `{spec}` but {} locks {tool} {}: the pin changed after locking",
+        path.display(),
+        locked.join(", ")
+    )]
+    PinChanged {
+        path: PathBuf,
+        tool: Tool,
+        spec: String,
+        /// The specs the lock records for the tool, quoted.
+        locked: Vec<String>,
+    },
+    #[error("{} does not lock {tool} `{spec}`", path.display())]
+    Unlocked {
+        path: PathBuf,
+        tool: Tool,
+        spec: String,
+    },
+    #[error("`{0}` is not a platform envm locks (one of: {platforms})", platforms = crate::host::LOCK_PLATFORMS.join(", "))]
+    UnknownPlatform(String),
     #[error("nothing is pinned in a project file here, so there is nothing to lock")]
     NothingPinned,
 }
@@ -80,8 +109,15 @@ pub enum LockError {
 impl Diagnostic for LockError {
     fn hint(&self) -> Option<String> {
         match self {
-            LockError::Missing { .. } | LockError::Read { .. } | LockError::NotFound { .. } => {
-                Some("run `envm lock` (on this platform) and commit envm.lock".into())
+            LockError::Missing { command, .. } => {
+                Some(format!("run `{command}` and commit envm.lock"))
+            }
+            LockError::PinChanged { .. } | LockError::Unlocked { .. } => {
+                Some("run `envm lock` to lock the pins as they are now (or restore the pin)".into())
+            }
+            LockError::UnknownPlatform(_) => None,
+            LockError::Read { .. } | LockError::NotFound { .. } => {
+                Some("run `envm lock` and commit envm.lock".into())
             }
             LockError::Parse { .. } => Some("regenerate it with `envm lock`".into()),
             LockError::NothingPinned => Some(format!(
@@ -104,9 +140,14 @@ pub fn path_for(cwd: &Path) -> PathBuf {
 impl LockFile {
     /// Reads `path`; a missing file is an empty lock.
     pub fn read(path: &Path) -> Result<LockFile, LockError> {
+        Ok(LockFile::read_existing(path)?.unwrap_or_default())
+    }
+
+    /// Reads `path`; `None` when there is no such file.
+    pub fn read_existing(path: &Path) -> Result<Option<LockFile>, LockError> {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LockFile::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => {
                 return Err(LockError::Read {
                     path: path.into(),
@@ -122,12 +163,21 @@ impl LockFile {
             path: path.into(),
             message,
         })?;
-        Ok(lock)
+        Ok(Some(lock))
     }
 
-    /// Every version is a version number and every LTS codename a plain word.
+    /// Every version is a version number, every LTS codename a plain word and every file a
+    /// plain file name (it becomes part of a URL and of a path in the download cache).
     fn check(&self) -> Result<(), String> {
         for entry in &self.tools {
+            for (platform, artifact) in &entry.platforms {
+                if !is_plain_file_name(&artifact.file) {
+                    return Err(format!(
+                        "{} `{}` ({platform}): `{}` is not a plain file name",
+                        entry.name, entry.spec, artifact.file
+                    ));
+                }
+            }
             if crate::version::Version::parse(&entry.version).is_err() {
                 return Err(format!(
                     "{} `{}`: the version `{}` is not a version number (only 0-9, A-Z, a-z, `.`, `+` and `-`)",
@@ -146,11 +196,20 @@ impl LockFile {
         Ok(())
     }
 
+    /// Writes the file sorted by tool and spec (platforms are sorted by name), so the same
+    /// lock is always the same text.
     pub fn write(&self, path: &Path) -> Result<(), LockError> {
-        let body = toml::to_string_pretty(self).map_err(|e| LockError::Encode(e.to_string()))?;
+        let mut sorted = self.clone();
+        sorted
+            .tools
+            .sort_by(|a, b| (&a.name, &a.spec).cmp(&(&b.name, &b.spec)));
+        let body = toml::to_string_pretty(&sorted).map_err(|e| LockError::Encode(e.to_string()))?;
         let text = format!(
-            "# envm.lock: written by `envm lock`; exact versions and checksums per platform.\n\n{body}"
+            "# envm.lock: written by `envm lock`; exact versions, upstream file names and digests per platform.\n\n{body}"
         );
+        if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+            return Ok(());
+        }
         write_atomically(path, text.as_bytes()).map_err(PinWriteError::from)?;
         Ok(())
     }
@@ -162,39 +221,84 @@ impl LockFile {
             .find(|t| t.name == tool.name() && t.spec == spec)
     }
 
-    /// Records `version` (with this platform's artifact) for `tool`/`spec`. Other platforms'
-    /// artifacts are kept when the version is unchanged.
-    pub fn record(
-        &mut self,
-        tool: Tool,
-        spec: &str,
-        (version, lts): (&str, Option<&str>),
-        platform: &str,
-        artifact: LockedArtifact,
-    ) {
-        let found = self
+    /// Replaces (or adds) the entry for its tool and spec.
+    pub fn put(&mut self, entry: LockedTool) {
+        self.tools
+            .retain(|t| !(t.name == entry.name && t.spec == entry.spec));
+        self.tools.push(entry);
+    }
+
+    /// Every platform some entry records, sorted.
+    pub fn platforms(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
             .tools
             .iter()
-            .position(|t| t.name == tool.name() && t.spec == spec);
-        let index = match found {
-            Some(i) => i,
-            None => {
-                self.tools.push(LockedTool {
-                    name: tool.name().into(),
-                    spec: spec.into(),
-                    version: version.into(),
-                    lts: None,
-                    platforms: BTreeMap::new(),
-                });
-                self.tools.len() - 1
+            .flat_map(|t| t.platforms.keys().cloned())
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Why `tool`/`spec` has no entry: the tool is locked under other specs (its pin was
+    /// edited after locking), or not at all.
+    pub fn not_locked(&self, path: &Path, tool: Tool, spec: &str) -> LockError {
+        let locked: Vec<String> = self
+            .tools
+            .iter()
+            .filter(|t| t.name == tool.name())
+            .map(|t| format!("`{}`", t.spec))
+            .collect();
+        if locked.is_empty() {
+            LockError::Unlocked {
+                path: path.into(),
+                tool,
+                spec: spec.into(),
             }
-        };
-        let entry = &mut self.tools[index];
-        if entry.version != version {
-            entry.version = version.into();
-            entry.platforms.clear();
+        } else {
+            LockError::PinChanged {
+                path: path.into(),
+                tool,
+                spec: spec.into(),
+                locked,
+            }
         }
-        entry.lts = lts.map(str::to_string);
-        entry.platforms.insert(platform.into(), artifact);
+    }
+}
+
+/// The command that adds `platform` to the platforms `lock` already records.
+pub fn add_platform_command(lock: &LockFile, platform: &str) -> String {
+    let mut platforms = lock.platforms();
+    platforms.push(platform.to_string());
+    platforms.sort();
+    platforms.dedup();
+    let flags: Vec<String> = platforms
+        .iter()
+        .map(|p| format!("--platform {p}"))
+        .collect();
+    format!("envm lock {}", flags.join(" "))
+}
+
+/// Letters, digits, `.`, `_`, `+` and `-`, not starting with a dot.
+fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_must_be_plain() {
+        assert!(is_plain_file_name(
+            "cpython-3.12.8+20241206-x86_64-unknown-linux-gnu.tar.gz"
+        ));
+        for bad in ["", "../x.tar.gz", "a/b", ".hidden", "x?y", "x%2Fy"] {
+            assert!(!is_plain_file_name(bad), "{bad}");
+        }
     }
 }

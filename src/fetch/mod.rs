@@ -7,6 +7,7 @@ pub mod http;
 pub mod index_cache;
 pub mod install;
 pub mod lockfile;
+pub mod locking;
 pub mod npm;
 pub mod progress;
 pub mod releases;

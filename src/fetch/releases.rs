@@ -30,11 +30,13 @@ impl ToolSource {
     pub const fn index(
         index_url: fn() -> String,
         releases: fn(&Remote<'_>) -> Result<Vec<Release>, ProviderError>,
+        file_url: fn(&LockedFile<'_>) -> String,
     ) -> ToolSource {
         ToolSource {
             kind: SourceKind::Index {
                 index_url,
                 releases,
+                file_url,
             },
             host_hint: None,
         }
@@ -47,9 +49,20 @@ pub enum SourceKind {
         /// The index's URL (for messages).
         index_url: fn() -> String,
         releases: fn(&Remote<'_>) -> Result<Vec<Release>, ProviderError>,
+        /// Where a locked file is downloaded from, on the upstream or mirror configured now,
+        /// without reading any index (`envm install --locked`).
+        file_url: fn(&LockedFile<'_>) -> String,
     },
     /// A package document on the npm registry and a per-platform binary package.
     Npm(&'static NpmTool),
+}
+
+/// A file named in `envm.lock`, to be found on the upstream or mirror configured now.
+pub struct LockedFile<'a> {
+    pub host: &'a Host,
+    pub version: &'a Version,
+    /// The upstream file name (`node-v22.12.0-linux-x64.tar.xz`).
+    pub file: &'a str,
 }
 
 /// One upstream release of a tool, with the artifacts for this OS and arch.
@@ -111,6 +124,32 @@ pub struct Artifact {
     pub sha256: String,
     /// npm's SRI integrity (`sha512-…`) of the tarball, verified before it is unpacked.
     pub integrity: Option<String>,
+    /// Where the digest was read.
+    pub digest_from: DigestFrom,
+}
+
+/// Where an artifact's expected digest was read (recorded in `envm.lock`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestFrom {
+    /// The tool's release index lists it next to the file.
+    Index,
+    /// The `SHASUMS256.txt` published next to the file.
+    SumsFile,
+    /// The npm registry's `dist.integrity` of the package version.
+    Registry,
+    /// `envm.lock`.
+    Lock,
+}
+
+impl DigestFrom {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DigestFrom::Index => "index",
+            DigestFrom::SumsFile => "SHASUMS256.txt",
+            DigestFrom::Registry => "registry",
+            DigestFrom::Lock => "lock",
+        }
+    }
 }
 
 /// Upstream could not tell what to install.
@@ -147,6 +186,18 @@ pub enum ProviderError {
     NotInstallable { spec: String },
     #[error(transparent)]
     Npm(#[from] NpmError),
+    #[error("{tool} {version} has no build for {platform}")]
+    NoBuild {
+        tool: Tool,
+        version: Version,
+        platform: String,
+    },
+    #[error("envm.lock names {locked} for {tool}, but this host needs {expected}")]
+    LockedFileMismatch {
+        tool: Tool,
+        locked: String,
+        expected: String,
+    },
 }
 
 impl Diagnostic for ProviderError {
@@ -161,6 +212,13 @@ impl Diagnostic for ProviderError {
                 "the mirror or upstream is incomplete; try again later or another mirror".into(),
             ),
             ProviderError::Npm(e) => e.hint(),
+            ProviderError::NoBuild { .. } => Some(
+                "leave that platform out with `envm lock --platform …`, or pick another version"
+                    .into(),
+            ),
+            ProviderError::LockedFileMismatch { .. } => {
+                Some("run `envm lock` on this host and commit envm.lock".into())
+            }
             ProviderError::NotInstallable { .. } => {
                 Some("`system` and `path:` specs use toolchains envm does not install".into())
             }
@@ -257,31 +315,37 @@ fn npm_releases(npm: &'static NpmTool, remote: &Remote) -> Result<Vec<Release>, 
         .versions()
         .filter_map(|v| Version::parse(v).ok())
         .filter(|v| v.is_prerelease() || latest.as_ref().is_none_or(|latest| v <= latest))
-        .map(|version| Release {
-            version,
-            lts: None,
-            candidates: vec![Candidate {
-                url: String::new(),
-                sha256: None,
-                needs: Needs::Nothing,
-                label: npm.package.to_string(),
-            }],
-        })
+        .map(|version| npm_release(npm, version))
         .collect())
 }
 
-/// The verified tarball of `release` for this host, from the npm registry.
+/// A version of a tool on the npm registry: its candidate only says the release exists.
+fn npm_release(npm: &NpmTool, version: Version) -> Release {
+    Release {
+        version,
+        lts: None,
+        candidates: vec![Candidate {
+            url: String::new(),
+            sha256: None,
+            needs: Needs::Nothing,
+            label: npm.package.to_string(),
+        }],
+    }
+}
+
+/// The verified tarball of `release` for the remote's host, from the npm registry.
 fn npm_artifact(
     npm: &'static NpmTool,
     release: &Release,
     remote: &Remote,
+    level: X64Level,
 ) -> Result<Artifact, ProviderError> {
     let client = NpmClient::with_net(
         Registry::from_env().map_err(NpmError::from)?,
         remote.net.clone(),
     );
     let package = npm
-        .platform_package(&remote.host, X64Level::detect())
+        .platform_package(&remote.host, level)
         .map_err(NpmError::from)?;
     let found = client.artifact(npm, &package, &release.version.to_string())?;
     Ok(Artifact {
@@ -289,6 +353,7 @@ fn npm_artifact(
         filename: found.file_name,
         sha256: String::new(),
         integrity: Some(found.integrity.to_string()),
+        digest_from: DigestFrom::Registry,
     })
 }
 
@@ -298,6 +363,27 @@ pub fn best<'r>(spec: &Spec, releases: &'r [Release]) -> Option<&'r Release> {
         .iter()
         .filter(|r| spec.matches(&r.version, r.lts.as_deref()))
         .max_by(|a, b| a.version.cmp(&b.version))
+}
+
+/// Exactly `version` as the remote's host sees it (its builds for that host). For a tool on
+/// the npm registry the release is only the version: its platform package is read by
+/// [`artifact_at`].
+pub fn release_exact(
+    tool: Tool,
+    version: &Version,
+    remote: &Remote,
+) -> Result<Release, ProviderError> {
+    if let SourceKind::Npm(npm) = tool.source().kind {
+        return Ok(npm_release(npm, version.clone()));
+    }
+    releases(tool, remote)?
+        .into_iter()
+        .find(|r| r.version == *version)
+        .ok_or_else(|| ProviderError::NoBuild {
+            tool,
+            version: version.clone(),
+            platform: remote.host.platform_key(),
+        })
 }
 
 /// Resolves `spec` against the remote index: the release to install.
@@ -320,8 +406,19 @@ pub fn resolve(tool: Tool, spec: &Spec, remote: &Remote) -> Result<Release, Prov
 /// The artifact of `release` that runs on this host, with its expected digest. Refuses,
 /// without downloading anything, when no build fits the host's C library.
 pub fn artifact(tool: Tool, release: &Release, remote: &Remote) -> Result<Artifact, ProviderError> {
+    artifact_at(tool, release, remote, X64Level::detect())
+}
+
+/// The artifact of `release` for the remote's host (another platform's, for `envm lock`),
+/// x64 builds for CPUs of `level`. Reads indexes and checksum files, never the archive.
+pub fn artifact_at(
+    tool: Tool,
+    release: &Release,
+    remote: &Remote,
+    level: X64Level,
+) -> Result<Artifact, ProviderError> {
     if let SourceKind::Npm(npm) = tool.source().kind {
-        return npm_artifact(npm, release, remote);
+        return npm_artifact(npm, release, remote, level);
     }
     let fit = release
         .candidates
@@ -331,6 +428,7 @@ pub fn artifact(tool: Tool, release: &Release, remote: &Remote) -> Result<Artifa
     let mut artifact = Artifact::new(&fit.url, fit.sha256.as_deref().unwrap_or(""));
     if fit.sha256.is_none() {
         artifact.sha256 = sums_file_checksum(tool, remote, &fit.url, &artifact.filename)?;
+        artifact.digest_from = DigestFrom::SumsFile;
     }
     Ok(artifact)
 }
@@ -349,6 +447,7 @@ impl Artifact {
             filename,
             sha256: sha256.to_ascii_lowercase(),
             integrity: None,
+            digest_from: DigestFrom::Index,
         }
     }
 }

@@ -3,7 +3,9 @@
 //! The `?mode=json&include=all` index of go.dev/dl (or `ENVM_GO_MIRROR`), with a `sha256`
 //! per file. Go's Linux builds are static: no C library requirement.
 
-use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error};
+use crate::fetch::releases::{
+    Candidate, LockedFile, Needs, ProviderError, Release, Remote, mirror, parse_error,
+};
 use crate::host::Arch;
 use crate::tools::Tool;
 use crate::version::Version;
@@ -46,7 +48,7 @@ pub(super) static DEF: ToolDef = ToolDef {
     adds_executables: go_install,
 };
 
-pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases);
+pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases, file_url);
 
 pub const UPSTREAM: &str = "https://go.dev/dl";
 
@@ -114,6 +116,11 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
             })
         })
         .collect())
+}
+
+/// `<dl>/<file>` on the mirror configured now.
+fn file_url(locked: &LockedFile) -> String {
+    format!("{}/{}", base(), locked.file)
 }
 
 /// `go install` lands in the toolchain when `GOBIN` points into it.

@@ -12,7 +12,9 @@
 //! 58 MB / 1.89 s ≈ 30 MB/s (~250 Mbit/s); below that the 35-40 % smaller .tar.xz finishes
 //! first, and it keeps a smaller cached copy.
 
-use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, SourceKind};
+use crate::fetch::releases::{
+    Candidate, LockedFile, Needs, ProviderError, Release, Remote, SourceKind, mirror, parse_error,
+};
 use crate::host::{Arch, Host, Libc};
 use crate::tools::Tool;
 use crate::version::Version;
@@ -67,6 +69,7 @@ pub(super) static SOURCE: ToolSource = ToolSource {
     kind: SourceKind::Index {
         index_url: || index_url(&Host::detect()),
         releases,
+        file_url,
     },
     host_hint: Some(host_hint),
 };
@@ -137,20 +140,10 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
             continue;
         };
         let v = version.to_string();
-        let official_glibc = if version.component(0) >= 18 {
-            Needs::Glibc(2, 28)
-        } else {
-            Needs::Glibc(2, 17)
-        };
-        let kinds = [
-            (format!("linux-{arch}"), official_glibc),
-            (format!("linux-{arch}-musl"), Needs::Musl),
-            (format!("linux-{arch}-glibc-217"), Needs::Glibc(2, 17)),
-        ];
-        let candidates = kinds
+        let candidates = builds(&remote.host, arch, &version)
             .into_iter()
-            .filter(|(token, _)| entry.files.iter().any(|f| f == token))
-            .map(|(token, needs)| Candidate {
+            .filter(|(listed, _, _)| entry.files.iter().any(|f| f == listed))
+            .map(|(_, token, needs)| Candidate {
                 url: format!("{base}/v{v}/node-v{v}-{token}.{ext}"),
                 sha256: None,
                 needs,
@@ -169,6 +162,36 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
         });
     }
     Ok(out)
+}
+
+/// The builds of `version` for the host's OS and `arch`: (the name `index.json` lists it
+/// under, the file name's platform part, what it needs).
+fn builds(host: &Host, arch: &str, version: &Version) -> Vec<(String, String, Needs)> {
+    if host.os == "darwin" {
+        return vec![(
+            format!("osx-{arch}-tar"),
+            format!("darwin-{arch}"),
+            Needs::Nothing,
+        )];
+    }
+    let official_glibc = if version.component(0) >= 18 {
+        Needs::Glibc(2, 28)
+    } else {
+        Needs::Glibc(2, 17)
+    };
+    [
+        (format!("linux-{arch}"), official_glibc),
+        (format!("linux-{arch}-musl"), Needs::Musl),
+        (format!("linux-{arch}-glibc-217"), Needs::Glibc(2, 17)),
+    ]
+    .into_iter()
+    .map(|(token, needs)| (token.clone(), token, needs))
+    .collect()
+}
+
+/// `<dist>/vX.Y.Z/<file>` on the mirror configured now.
+fn file_url(locked: &LockedFile) -> String {
+    format!("{}/v{}/{}", base(locked.host), locked.version, locked.file)
 }
 
 /// `npm` (`npm i -g`) and `corepack` (`corepack enable`) put executables into node's bin folder.

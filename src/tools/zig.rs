@@ -5,7 +5,9 @@
 //! (`master` skipped), artifacts keyed `<arch>-<os>` with `tarball` and `shasum`. Tarball URLs
 //! on the upstream base are moved onto the mirror. Zig's Linux builds are static.
 
-use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase};
+use crate::fetch::releases::{
+    Candidate, LockedFile, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase,
+};
 use crate::tools::Tool;
 use crate::version::Version;
 use super::{Cache, Examples, KnownBins, SpecRules, ToolDef, ToolSource};
@@ -34,7 +36,7 @@ pub(super) static DEF: ToolDef = ToolDef {
     adds_executables: super::adds_nothing,
 };
 
-pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases);
+pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases, file_url);
 
 pub const UPSTREAM: &str = "https://ziglang.org/download";
 
@@ -77,4 +79,9 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
             })
         })
         .collect())
+}
+
+/// `<download>/<version>/<file>` on the mirror configured now.
+fn file_url(locked: &LockedFile) -> String {
+    format!("{}/{}/{}", base(), locked.version, locked.file)
 }

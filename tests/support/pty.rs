@@ -88,6 +88,12 @@ impl PtyShell {
         self.master.flush().unwrap();
     }
 
+    /// Types `keys` as they are (no Enter): a Tab asks for completion.
+    pub fn type_keys(&mut self, keys: &str) {
+        self.master.write_all(keys.as_bytes()).unwrap();
+        self.master.flush().unwrap();
+    }
+
     /// Everything the shell wrote so far.
     pub fn output(&self) -> String {
         String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()

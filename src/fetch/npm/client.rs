@@ -227,7 +227,7 @@ fn too_large(e: FetchError) -> NpmError {
 }
 
 /// `npm pack`'s file name: the scope without `@`, joined with a dash.
-fn pack_file_name(package: &str, version: &str) -> String {
+pub fn pack_file_name(package: &str, version: &str) -> String {
     let flat = package.trim_start_matches('@').replace('/', "-");
     format!("{flat}-{version}.tgz")
 }

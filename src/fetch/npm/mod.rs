@@ -120,6 +120,21 @@ impl Registry {
         Ok(format!("{}/{}", self.base, escaped_name(package)?))
     }
 
+    /// Where the registry serves `version` of `package` without reading its document:
+    /// `<registry>/@scope/name/-/name-1.2.3.tgz`, the layout every npm registry uses.
+    pub fn package_tarball_url(
+        &self,
+        package: &str,
+        version: &str,
+    ) -> Result<String, RegistryError> {
+        escaped_name(package)?;
+        let unscoped = package.rsplit('/').next().unwrap_or(package);
+        Ok(format!(
+            "{}/{package}/-/{unscoped}-{version}.tgz",
+            self.base
+        ))
+    }
+
     /// Where to download a `dist.tarball`: moved onto this registry when it names the public
     /// one, as published otherwise.
     pub fn tarball_url(&self, published: &str) -> Result<String, RegistryError> {

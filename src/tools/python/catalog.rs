@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::fetch::releases::{Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase};
+use crate::fetch::releases::{
+    Candidate, LockedFile, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase,
+};
 use crate::tools::Tool;
 use crate::version::Version;
 
@@ -129,4 +131,32 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
             }
         })
         .collect())
+}
+
+/// `<releases>/<build tag>/<file>` on `ENVM_PYTHON_MIRROR` (else GitHub): the tag is the
+/// build date after the `+` in the file name, and the `+` is written `%2B` as upstream does.
+pub fn file_url(locked: &LockedFile) -> String {
+    let base = mirror("ENVM_PYTHON_MIRROR", UPSTREAM);
+    let tag = build_tag(locked.file).unwrap_or_default();
+    format!("{base}/{tag}/{}", locked.file.replace('+', "%2B"))
+}
+
+/// `20241206` in `cpython-3.12.8+20241206-x86_64-unknown-linux-gnu-install_only.tar.gz`.
+fn build_tag(file: &str) -> Option<&str> {
+    let (_, rest) = file.split_once('+')?;
+    rest.split('-').next().filter(|tag| !tag.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_tags() {
+        assert_eq!(
+            build_tag("cpython-3.12.8+20241206-x86_64-unknown-linux-gnu-install_only.tar.gz"),
+            Some("20241206")
+        );
+        assert_eq!(build_tag("cpython.tar.gz"), None);
+    }
 }

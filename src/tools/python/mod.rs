@@ -76,4 +76,8 @@ fn foreign_venv(layout: &Layout, file: &ProjectFile) -> Result<Option<String>, V
         }))
 }
 
-pub(super) static SOURCE: ToolSource = ToolSource::index(catalog::catalog_source, catalog::releases);
+pub(super) static SOURCE: ToolSource = ToolSource::index(
+    catalog::catalog_source,
+    catalog::releases,
+    catalog::file_url,
+);
