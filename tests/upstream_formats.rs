@@ -35,12 +35,7 @@ fn publish_go_first_releases(dist: &Dist) {
         }));
         dist.put(&format!("/go/{filename}"), body);
     }
-    let mut text = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b" ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut text, fmt);
-    serde::Serialize::serialize(&index, &mut ser).unwrap();
-    text.push(b'\n');
-    dist.put("/go/?mode=json&include=all", text);
+    dist.put_go_index(&index);
 }
 
 #[test]
