@@ -117,6 +117,14 @@ fn zig_builds_tarballs_and_master_come_from_the_mirror() {
         "{}",
         second.stdout
     );
+    let listed = envm(&env, &dist, &["ls-remote", "zig"]).ok();
+    assert_eq!(
+        lines(&listed.stdout),
+        [
+            "0.14.1 [installed]",
+            "0.15.0-dev.9+bbb (master) [installed]"
+        ]
+    );
     env.write("envm.toml", "[tools]\nzig = \"master\"\n");
     let rows = Run::of(env.envm(["current", "--json"])).ok().json();
     assert_eq!(rows[0]["version"], "0.15.0-dev.9+bbb", "{rows}");
