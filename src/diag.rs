@@ -43,6 +43,14 @@ pub fn report(err: &dyn Diagnostic) -> i32 {
 
 /// `text` safe to print on a terminal: control characters (C0 but the line break, DEL, C1)
 /// and the bidirectional-override marks are written as `\x1b` / `\u{202e}` escapes.
+/// Writes `envm: <message>` on stderr when `ENVM_LOG` is set (e.g. `ENVM_LOG=debug`); the
+/// message is built only then.
+pub fn debug(message: impl FnOnce() -> String) {
+    if std::env::var_os("ENVM_LOG").is_some_and(|v| !v.is_empty()) {
+        eprintln!("envm: {}", printable(&message()));
+    }
+}
+
 pub fn printable(text: &str) -> Cow<'_, str> {
     escaped(text, false)
 }

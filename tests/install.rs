@@ -232,12 +232,27 @@ fn a_flipped_byte_fails_with_both_digests_and_leaves_nothing() {
 fn a_checksum_file_lacking_the_entry_is_refused_before_downloading() {
     let (env, dist) = (TestEnv::new(), Dist::start());
     let name = format!("node-v22.12.0-linux-{}.tar.xz", dist::node_arch());
-    dist.write_node_sums("22.12.0", Some(&name));
+    // Only the headers are listed: neither archive format has a checksum.
+    dist.put(
+        "/node/v22.12.0/SHASUMS256.txt",
+        format!("{}  node-v22.12.0-headers.tar.gz\n", "1".repeat(64)).into_bytes(),
+    );
     let run = Run::of(envm(&env, &dist, &["install", "node@22"])).code(1);
     assert!(run.stderr.contains("has no checksum for"), "{}", run.stderr);
     assert!(run.stderr.contains(&name), "{}", run.stderr);
     assert_eq!(dist.hits(&Dist::node_path("22.12.0", "tar.xz")), 0);
+    assert_eq!(dist.hits(&Dist::node_path("22.12.0", "tar.gz")), 0);
     assert!(install_entries(&env, "node").is_empty());
+}
+
+#[test]
+fn a_checksum_file_listing_only_the_tar_gz_installs_it() {
+    let (env, dist) = (TestEnv::new(), Dist::start());
+    let name = format!("node-v22.12.0-linux-{}.tar.xz", dist::node_arch());
+    dist.write_node_sums("22.12.0", Some(&name));
+    Run::of(envm(&env, &dist, &["install", "node@22"])).ok();
+    assert_eq!(dist.hits(&Dist::node_path("22.12.0", "tar.xz")), 0);
+    assert_eq!(dist.hits(&Dist::node_path("22.12.0", "tar.gz")), 1);
 }
 
 #[test]
@@ -525,6 +540,7 @@ fn python_catalog_is_embedded_or_read_from_a_file() {
     let versions = remote_versions(cmd);
     assert_eq!(
         versions,
-        ["3.14.0rc1", "3.13.1t", "3.13.1", "3.12.8", "3.12.7"]
+        // Stable releases newest first, then pre-releases.
+        ["3.13.1t", "3.13.1", "3.12.8", "3.12.7", "3.14.0rc1"]
     );
 }

@@ -25,6 +25,7 @@ mod sandbox_secrets;
 mod shim_passthrough;
 mod shims;
 mod trust_gate;
+mod upstream_formats;
 mod verify_signatures;
 mod workflow_cli;
 mod workflow_shells;

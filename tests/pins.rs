@@ -154,7 +154,6 @@ fn malformed_files_name_file_and_line() {
         ("envm.toml", "[tools]\nnode = \n", 2),
         (".tool-versions", "# c\nnodejs 20\npython\n", 3),
         (".nvmrc", "# c\nv20\nv22\n", 3),
-        (".python-version", "3.12\nnot-a-python\n", 2),
         (".node-version", "twenty\n", 1),
         (".go-version", "\ngo1.x\n", 2),
     ];

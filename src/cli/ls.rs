@@ -40,12 +40,20 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         if versions.is_empty() {
             continue;
         }
-        let active: Option<Version> = match project::find(tool, &ctx.cwd, &ctx.layout)? {
-            Some(pin) => match resolve::resolve_among(&ctx.layout, &pin, &versions) {
+        // A broken pin file here only loses the `*` mark: listing needs no pins.
+        let active: Option<Version> = match project::find(tool, &ctx.cwd, &ctx.layout) {
+            Ok(Some(pin)) => match resolve::resolve_among(&ctx.layout, &pin, &versions) {
                 Resolution::Installed { version, .. } => Some(version),
                 _ => None,
             },
-            None => None,
+            Ok(None) => None,
+            Err(e) => {
+                eprintln!(
+                    "envm: warning: {}; not marking the {tool} version used here",
+                    crate::diag::printable_line(&e.to_string())
+                );
+                None
+            }
         };
         for version in versions.iter().rev() {
             rows.push(LsRow {

@@ -1,5 +1,7 @@
-//! `envm ls-remote TOOL [PREFIX] [--json]`: versions upstream offers for this OS and arch,
-//! newest first, LTS codenames and installed ones marked.
+//! `envm ls-remote TOOL [PREFIX] [--json]`: versions upstream offers that this host can
+//! install (OS, arch and C library), stable releases newest first and pre-releases after them,
+//! LTS codenames (or the index's line, zig's `master`) and installed ones marked; a line on
+//! stderr when nothing matches.
 
 use serde::Serialize;
 
@@ -51,12 +53,29 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let releases =
         releases::releases(tool, &remote).map_err(crate::fetch::install::InstallError::from)?;
     let have = installed::versions(&ctx.layout, tool);
-    let rows: Vec<Row> = releases
+    let mut listed: Vec<_> = releases
         .into_iter()
+        .filter(|r| r.installable_on(&remote.host))
         .filter(|r| match &spec {
             Some(spec) => spec.matches(&r.version, r.lts.as_deref()),
             None => true,
         })
+        .collect();
+    // Stable releases first (newest first), then pre-releases: `head -1` is the newest stable.
+    listed.sort_by(|a, b| {
+        (a.version.is_prerelease(), &b.version).cmp(&(b.version.is_prerelease(), &a.version))
+    });
+    if listed.is_empty() && !args.json {
+        let what = args
+            .prefix
+            .as_deref()
+            .map(|p| format!(" matches `{}`", crate::diag::printable_line(p)))
+            .unwrap_or_else(|| " is listed".into());
+        eprintln!("no {tool} release{what} for this host ({})", remote.host);
+        return Ok(0);
+    }
+    let rows: Vec<Row> = listed
+        .into_iter()
         .map(|r| Row {
             installed: have.contains(&r.version),
             version: r.version.to_string(),
@@ -71,7 +90,10 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         let lts = row
             .lts
             .as_deref()
-            .map(|l| format!(" (lts/{l})"))
+            .map(|l| match tool.def().spec.lts {
+                true => format!(" (lts/{l})"),
+                false => format!(" ({l})"),
+            })
             .unwrap_or_default();
         let mark = if row.installed { " [installed]" } else { "" };
         println!("{}{lts}{mark}", row.version);

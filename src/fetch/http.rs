@@ -29,9 +29,9 @@ use crate::fetch::progress::{self, Display, Shown};
 
 /// How many times a transient failure is tried in all.
 const ATTEMPTS: u32 = 4;
-const CHUNK: usize = 256 * 1024;
+pub(crate) const CHUNK: usize = 256 * 1024;
 /// Chunks in flight between the download and the unpacker (bounds memory: 4 MiB).
-const IN_FLIGHT: usize = 16;
+pub(crate) const IN_FLIGHT: usize = 16;
 /// A transfer must receive at least this much in every `ENVM_HTTP_TIMEOUT` window.
 pub const STALL_MIN_BYTES: u64 = 1024;
 /// The largest `ENVM_HTTP_TIMEOUT` (a day).
@@ -492,11 +492,7 @@ fn pump<T, E>(
     let (tx, rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
     std::thread::scope(|scope| {
         let producer = scope.spawn(move || produce(url, source, sink, tx));
-        let mut reader = ChannelReader {
-            rx,
-            buf: Vec::new(),
-            pos: 0,
-        };
+        let mut reader = ChannelReader::new(rx);
         let consumed = consume(&mut reader);
         drop(reader);
         let digest = match producer.join() {
@@ -587,10 +583,22 @@ fn produce(
     Ok(crate::digest::hex(&hasher.finalize()))
 }
 
-struct ChannelReader {
+/// Reads the chunks a producer thread sends, in order; the end of the stream is the sender
+/// hanging up.
+pub(crate) struct ChannelReader {
     rx: Receiver<Vec<u8>>,
     buf: Vec<u8>,
     pos: usize,
+}
+
+impl ChannelReader {
+    pub(crate) fn new(rx: Receiver<Vec<u8>>) -> ChannelReader {
+        ChannelReader {
+            rx,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
 }
 
 impl Read for ChannelReader {

@@ -143,7 +143,10 @@ pub fn ensure_installed(
         host: Host::detect(),
     };
     match releases::resolve(tool, spec, &remote) {
-        Ok(release) => install_release(&remote, tool, &release, opts.force),
+        Ok(release) => {
+            crate::diag::debug(|| format!("{tool}@{spec} resolves to {}", release.version));
+            install_release(&remote, tool, &release, opts.force)
+        }
         Err(e) => have.ok_or(e.into()),
     }
 }
@@ -173,6 +176,17 @@ pub fn install_release(
     }
     // Host fit and checksum are settled before anything is downloaded.
     let artifact = releases::artifact(tool, release, remote)?;
+    crate::diag::debug(|| {
+        format!(
+            "{tool} {version}: downloading {} (sha256 {})",
+            artifact.url,
+            if artifact.sha256.is_empty() {
+                artifact.integrity.as_deref().unwrap_or("?")
+            } else {
+                &artifact.sha256
+            }
+        )
+    });
     install_artifact(
         layout,
         remote.net,

@@ -23,6 +23,9 @@ pub struct ToolSource {
     pub kind: SourceKind,
     /// Extra hint when no build fits the host.
     pub host_hint: Option<fn(&Host) -> Option<String>>,
+    /// This host's build name in the tool's own terms (`linux-x64`), for "has no … build";
+    /// `None`: `<os>-<arch>`.
+    pub platform: Option<fn(&Host) -> String>,
 }
 
 impl ToolSource {
@@ -39,6 +42,7 @@ impl ToolSource {
                 file_url,
             },
             host_hint: None,
+            platform: None,
         }
     }
 }
@@ -83,6 +87,9 @@ pub struct Candidate {
     pub needs: Needs,
     /// Label for messages (`linux-x64`, `x86_64-unknown-linux-musl`).
     pub label: String,
+    /// Other URLs of the same build (another archive format), taken in order when the sums
+    /// file next to `url` does not list `url`'s file.
+    pub fallbacks: Vec<String>,
 }
 
 /// What a build needs from the host's C library.
@@ -180,18 +187,18 @@ pub enum ProviderError {
         .0.tool, .0.version, .0.host, .0.available
     )]
     HostMismatch(Box<HostMismatch>),
+    #[error("{tool} {version} has no {platform} build")]
+    NoBuild {
+        tool: Tool,
+        version: Version,
+        platform: String,
+    },
     #[error("{url} has no checksum for {filename}; refusing to install an unverified file")]
     NoChecksum { url: String, filename: String },
     #[error("`{spec}` is not something envm installs")]
     NotInstallable { spec: String },
     #[error(transparent)]
     Npm(#[from] NpmError),
-    #[error("{tool} {version} has no build for {platform}")]
-    NoBuild {
-        tool: Tool,
-        version: Version,
-        platform: String,
-    },
     #[error("envm.lock names {locked} for {tool}, but this host needs {expected}")]
     LockedFileMismatch {
         tool: Tool,
@@ -208,14 +215,13 @@ impl Diagnostic for ProviderError {
                 "see what exists with `envm ls-remote {tool}`, or try `--refresh`"
             )),
             ProviderError::HostMismatch(m) => Some(m.hint.clone()),
+            ProviderError::NoBuild { tool, .. } => Some(format!(
+                "`envm ls-remote {tool}` lists the versions this host can install"
+            )),
             ProviderError::NoChecksum { .. } => Some(
                 "the mirror or upstream is incomplete; try again later or another mirror".into(),
             ),
             ProviderError::Npm(e) => e.hint(),
-            ProviderError::NoBuild { .. } => Some(
-                "leave that platform out with `envm lock --platform …`, or pick another version"
-                    .into(),
-            ),
             ProviderError::LockedFileMismatch { .. } => {
                 Some("run `envm lock` on this host and commit envm.lock".into())
             }
@@ -288,13 +294,18 @@ pub fn index_url(tool: Tool) -> String {
     }
 }
 
-/// Every release of `tool` that has some build for this OS and arch, newest first.
+/// Every release of `tool` upstream lists, newest first, with its builds for this OS and arch
+/// (none when it has none: see [`Release::installable_on`]). Versions are named as the tool
+/// names its releases ([`crate::tools::SpecRules::canonical`]).
 pub fn releases(tool: Tool, remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let mut list = match &tool.source().kind {
         SourceKind::Index { releases, .. } => releases(remote)?,
         SourceKind::Npm(npm) => npm_releases(npm, remote)?,
     };
-    list.retain(|r| !r.candidates.is_empty());
+    let rules = &tool.def().spec;
+    for release in &mut list {
+        release.version = rules.canonical(release.version.clone());
+    }
     list.sort_by(|a, b| b.version.cmp(&a.version));
     list.dedup_by(|a, b| a.version == b.version);
     Ok(list)
@@ -329,6 +340,7 @@ fn npm_release(npm: &NpmTool, version: Version) -> Release {
             sha256: None,
             needs: Needs::Nothing,
             label: npm.package.to_string(),
+            fallbacks: Vec::new(),
         }],
     }
 }
@@ -357,12 +369,26 @@ fn npm_artifact(
     })
 }
 
-/// The newest release matching `spec`.
+impl Release {
+    /// Whether some build of this release runs on `host` (its OS and arch are the index's
+    /// filter; this checks the C library).
+    pub fn installable_on(&self, host: &Host) -> bool {
+        self.candidates.iter().any(|c| c.needs.fits(host.libc))
+    }
+}
+
+/// The newest release matching `spec` that has a build for this OS and arch, else the newest
+/// matching one (installing it then says it has no build here).
 pub fn best<'r>(spec: &Spec, releases: &'r [Release]) -> Option<&'r Release> {
-    releases
-        .iter()
-        .filter(|r| spec.matches(&r.version, r.lts.as_deref()))
+    let matching = || {
+        releases
+            .iter()
+            .filter(|r| spec.matches(&r.version, r.lts.as_deref()))
+    };
+    matching()
+        .filter(|r| !r.candidates.is_empty())
         .max_by(|a, b| a.version.cmp(&b.version))
+        .or_else(|| matching().max_by(|a, b| a.version.cmp(&b.version)))
 }
 
 /// Exactly `version` as the remote's host sees it (its builds for that host). For a tool on
@@ -420,17 +446,58 @@ pub fn artifact_at(
     if let SourceKind::Npm(npm) = tool.source().kind {
         return npm_artifact(npm, release, remote, level);
     }
+    if release.candidates.is_empty() {
+        return Err(no_build(tool, release, &remote.host));
+    }
     let fit = release
         .candidates
         .iter()
         .find(|c| c.needs.fits(remote.host.libc))
         .ok_or_else(|| host_mismatch(tool, release, remote))?;
+    if fit.sha256.is_none() && !fit.fallbacks.is_empty() {
+        return listed_build(tool, remote, fit);
+    }
     let mut artifact = Artifact::new(&fit.url, fit.sha256.as_deref().unwrap_or(""));
     if fit.sha256.is_none() {
         artifact.sha256 = sums_file_checksum(tool, remote, &fit.url, &artifact.filename)?;
         artifact.digest_from = DigestFrom::SumsFile;
     }
     Ok(artifact)
+}
+
+/// The first of `fit`'s URLs (its own, then its fallbacks) whose file the sums file next to
+/// it lists: the archive formats upstream actually published for that release.
+fn listed_build(tool: Tool, remote: &Remote, fit: &Candidate) -> Result<Artifact, ProviderError> {
+    let checked = |url: &str| {
+        let mut artifact = Artifact::new(url, "");
+        artifact.sha256 = sums_file_checksum(tool, remote, url, &artifact.filename)?;
+        artifact.digest_from = DigestFrom::SumsFile;
+        Ok(artifact)
+    };
+    let first_error = match checked(&fit.url) {
+        Err(e @ ProviderError::NoChecksum { .. }) => e,
+        done => return done,
+    };
+    for url in &fit.fallbacks {
+        match checked(url) {
+            Err(ProviderError::NoChecksum { .. }) => continue,
+            done => return done,
+        }
+    }
+    Err(first_error)
+}
+
+/// "node 0.7.12 has no linux-x64 build": the release exists, but not for this OS and arch.
+fn no_build(tool: Tool, release: &Release, host: &Host) -> ProviderError {
+    let platform = match tool.source().platform {
+        Some(platform) => platform(host),
+        None => format!("{}-{}", host.os, host.arch.as_str()),
+    };
+    ProviderError::NoBuild {
+        tool,
+        version: release.version.clone(),
+        platform,
+    }
 }
 
 impl Artifact {

@@ -18,7 +18,9 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
         return parse_tool_versions(path, text);
     }
     match Tool::by_pin_file(name) {
-        Some((tool, PinFormat::One { comments })) => parse_single(path, text, tool, comments),
+        Some((tool, PinFormat::One { comments, key })) => {
+            parse_single(path, text, tool, (comments, key))
+        }
         Some((tool, PinFormat::OnePerLine)) => parse_one_per_line(path, text, tool),
         None => Ok(super::project_file::parse_cached(path, text)?.pins.clone()),
     }
@@ -67,7 +69,8 @@ fn strip_comment(line: &str) -> &str {
 }
 
 /// asdf's `.tool-versions`: `tool version [version...]` per line, `#` comments, `nodejs` as an
-/// alias of node. Tools envm does not manage are left for asdf.
+/// alias of node; a tool on two lines: the first counts, as in asdf. Tools envm does not
+/// manage are left for asdf.
 fn parse_tool_versions(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
     let mut pins: Vec<Pin> = Vec::new();
     for (index, raw) in text.lines().enumerate() {
@@ -93,36 +96,26 @@ fn parse_tool_versions(path: &Path, text: &str) -> Result<Vec<Pin>, PinError> {
             ));
         }
         if pins.iter().any(|p| p.tool == tool) {
-            return Err(malformed(
-                path,
-                line,
-                format!("`{name}` is listed twice"),
-                None,
-            ));
+            continue;
         }
         pins.push(file_pin(path, tool, specs));
     }
     Ok(pins)
 }
 
-/// One version per line (the first is the default, the others stay available), `#`
-/// comments: pyenv's `.python-version`.
+/// pyenv's `.python-version`: names one per line or space-separated, `#` comments; the first
+/// that resolves wins. A name that is not a version spec (a pyenv-virtualenv env such as
+/// `myproject`, or `miniconda3-latest`) is skipped with a warning rather than breaking the
+/// directory.
 fn parse_one_per_line(path: &Path, text: &str, tool: Tool) -> Result<Vec<Pin>, PinError> {
     let mut specs = Vec::new();
     for (index, raw) in text.lines().enumerate() {
-        let content = strip_comment(raw);
-        if content.is_empty() {
-            continue;
+        for name in strip_comment(raw).split_whitespace() {
+            match Spec::parse(tool, name) {
+                Ok(spec) => specs.push(spec),
+                Err(_) => skipped_name(path, index + 1, tool, name),
+            }
         }
-        if content.split_whitespace().count() > 1 {
-            return Err(malformed(
-                path,
-                index + 1,
-                format!("`{content}` holds more than one version"),
-                Some("write one version per line".into()),
-            ));
-        }
-        specs.push(parse_spec(path, index + 1, tool, content)?);
     }
     Ok(if specs.is_empty() {
         Vec::new()
@@ -131,14 +124,32 @@ fn parse_one_per_line(path: &Path, text: &str, tool: Tool) -> Result<Vec<Pin>, P
     })
 }
 
-/// A file holding one version (nvm's `.nvmrc` also takes `#` comments).
-fn parse_single(path: &Path, text: &str, tool: Tool, comments: bool) -> Result<Vec<Pin>, PinError> {
+/// The warning for a name [`parse_one_per_line`] skips.
+fn skipped_name(path: &Path, line: usize, tool: Tool, name: &str) {
+    eprintln!(
+        "envm: warning: {}:{line}: `{}` is not a {tool} version (a virtualenv name?); skipped",
+        crate::diag::printable_line(&path.display().to_string()),
+        crate::diag::printable_line(name)
+    );
+}
+
+/// A file holding one version (nvm's `.nvmrc` also takes `#` comments and `key=value` lines,
+/// of which only `key` counts).
+fn parse_single(
+    path: &Path,
+    text: &str,
+    tool: Tool,
+    (comments, key): (bool, Option<&str>),
+) -> Result<Vec<Pin>, PinError> {
     let mut spec: Option<Spec> = None;
     for (index, raw) in text.lines().enumerate() {
-        let content = if comments {
+        let line = if comments {
             strip_comment(raw)
         } else {
             raw.trim()
+        };
+        let Some(content) = keyed_value(line, key) else {
+            continue;
         };
         if content.is_empty() {
             continue;
@@ -159,6 +170,15 @@ fn parse_single(path: &Path, text: &str, tool: Tool, comments: bool) -> Result<V
     Ok(spec
         .map(|s| vec![file_pin(path, tool, vec![s])])
         .unwrap_or_default())
+}
+
+/// The version a line gives: the line itself, or for a `name=value` line in a file with a
+/// version `key`, the value when `name` is that key (`None`: another key, ignored).
+fn keyed_value<'a>(line: &'a str, key: Option<&str>) -> Option<&'a str> {
+    match (key, line.split_once('=')) {
+        (Some(key), Some((name, value))) => (name.trim() == key).then(|| value.trim()),
+        _ => Some(line),
+    }
 }
 
 #[cfg(test)]
@@ -186,6 +206,8 @@ mod tests {
         assert_eq!(specs(&pins, Tool::Node), ["20.11.0", "18"]);
         assert_eq!(specs(&pins, Tool::Python), ["3.12.1", "3.11"]);
         assert_eq!(pins.len(), 2);
+        let pins = parse_file(Path::new("/p/.tool-versions"), "nodejs 20\nnode 18\n").unwrap();
+        assert_eq!(specs(&pins, Tool::Node), ["20"]);
         let err = parse_file(Path::new("/p/.tool-versions"), "python 3.12\nnodejs\n").unwrap_err();
         assert_eq!(line_of(err), 2);
         let err = parse_file(Path::new("/p/.tool-versions"), "\n\ngo banana\n").unwrap_err();
@@ -200,6 +222,8 @@ mod tests {
             ("# comment\nlts/iron # note\n", "lts/iron"),
             ("node\n", "node"),
             ("20.11.1\n", "20.11.1"),
+            ("node=20.9\nlts_codename=iron\n", "20.9"),
+            ("# nvm\nfoo = bar\nnode = lts/iron\n", "lts/iron"),
         ] {
             let pins = parse_file(Path::new("/p/.nvmrc"), text).unwrap();
             assert_eq!(specs(&pins, Tool::Node), [want], "{text:?}");
@@ -223,9 +247,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(specs(&pins, Tool::Python), ["3.12.1", "3.11", "system"]);
-        let err =
-            parse_file(Path::new("/p/.python-version"), "3.12\nminiconda3-latest\n").unwrap_err();
-        assert_eq!(line_of(err), 2);
+        let pins = parse_file(
+            Path::new("/p/.python-version"),
+            "myenv 3.12 3.11.7\nminiconda3-latest\n",
+        )
+        .unwrap();
+        assert_eq!(specs(&pins, Tool::Python), ["3.12", "3.11.7"]);
+        assert!(
+            parse_file(Path::new("/p/.python-version"), "myenv\n")
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

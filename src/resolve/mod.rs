@@ -94,7 +94,7 @@ pub fn resolve_among(layout: &Layout, pin: &Pin, installed: &[Version]) -> Resol
                     reason: format!("the folder {} does not exist", dir.display()),
                 });
             }
-            SpecKind::Lts(_) => {
+            SpecKind::Lts(_) | SpecKind::Channel(_) => {
                 let lines: Vec<(&Version, Option<String>)> = installed
                     .iter()
                     .map(|v| (v, installed::lts_line(layout, pin.tool, v)))
@@ -110,7 +110,7 @@ pub fn resolve_among(layout: &Layout, pin: &Pin, installed: &[Version]) -> Resol
                 unresolved.get_or_insert(Resolution::Unresolved {
                     spec: spec.clone(),
                     reason: format!(
-                        "no installed {} release is recorded as part of that LTS line",
+                        "no installed {} release is recorded as part of that line",
                         pin.tool
                     ),
                 });
@@ -131,7 +131,9 @@ pub fn resolve_among(layout: &Layout, pin: &Pin, installed: &[Version]) -> Resol
         };
     };
     match (first.kind(), unresolved) {
-        (SpecKind::Lts(_) | SpecKind::Path(_), Some(unresolved)) => unresolved,
+        (SpecKind::Lts(_) | SpecKind::Channel(_) | SpecKind::Path(_), Some(unresolved)) => {
+            unresolved
+        }
         _ => Resolution::NotInstalled {
             spec: first.clone(),
         },

@@ -441,7 +441,5 @@ fn install(tool: Tool, spec: &str, source_desc: &str) -> Result<(), ShimError> {
 
 /// Writes a debug line on stderr when `ENVM_LOG` is set (the message is built only then).
 fn log(message: impl FnOnce() -> String) {
-    if std::env::var_os("ENVM_LOG").is_some_and(|v| !v.is_empty()) {
-        eprintln!("envm: {}", message());
-    }
+    crate::diag::debug(message)
 }

@@ -18,10 +18,15 @@ pub(super) static DEF: ToolDef = ToolDef {
     version_var: "ENVM_GO_VERSION",
     pin_files: &[PinFile {
         name: ".go-version",
-        format: PinFormat::One { comments: false },
+        format: PinFormat::One {
+            comments: false,
+            key: None,
+        },
     }],
     spec: SpecRules {
         version_prefix: Some("go"),
+        // A minor's first release before go1.21 is published as `go1.13`, not `go1.13.0`.
+        release_components: 3,
         ..SpecRules::PLAIN
     },
     examples: Examples {
@@ -107,6 +112,7 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
                     sha256: Some(f.sha256),
                     needs: Needs::Nothing,
                     label: format!("{os}-{arch}"),
+                    fallbacks: Vec::new(),
                 })
                 .collect();
             Some(Release {

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 pub use crate::fetch::releases::{SourceKind, ToolSource};
 use crate::layout::Layout;
 use crate::project::project_file::ProjectFile;
+use crate::version::Version;
 
 /// Everything generic code may ask about a tool. One `static DEF` per tool file.
 pub struct ToolDef {
@@ -86,9 +87,15 @@ pub struct PinFile {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinFormat {
-    /// One version; `comments`: `#` starts a comment.
-    One { comments: bool },
-    /// One version per line, the first the default, `#` comments.
+    /// One version; `comments`: `#` starts a comment; `key`: a `key=value` line gives the
+    /// version under that key (nvm's `node=20.9`) and lines with other keys are ignored.
+    One {
+        comments: bool,
+        key: Option<&'static str>,
+    },
+    /// Several names, one per line or space-separated, `#` comments, the first that resolves
+    /// wins (pyenv); a name that is not a version (a pyenv-virtualenv env) is skipped with a
+    /// warning.
     OnePerLine,
 }
 
@@ -102,6 +109,13 @@ pub struct SpecRules {
     pub freethreaded: bool,
     /// A prefix the tool writes before version numbers (`go1.22.0`).
     pub version_prefix: Option<&'static str>,
+    /// Releases written with fewer numeric components are the same as their `.0` padding to
+    /// this many (`go1.13` is `1.13.0`): index versions are padded, so exact specs, sorting
+    /// and install folders agree whichever way a pin file writes them. 0: no padding.
+    pub release_components: usize,
+    /// Names of moving release lines the index tags (`master`): a spec naming one selects the
+    /// release the index currently gives it, pre-release or not.
+    pub channels: &'static [&'static str],
 }
 
 impl SpecRules {
@@ -111,7 +125,14 @@ impl SpecRules {
         latest_aliases: &[],
         freethreaded: false,
         version_prefix: None,
+        release_components: 0,
+        channels: &[],
     };
+
+    /// `version` as this tool names its releases (see [`SpecRules::release_components`]).
+    pub fn canonical(&self, version: Version) -> Version {
+        version.padded_to(self.release_components)
+    }
 }
 
 /// Versions used in hints: an exact one and a prefix.

@@ -28,18 +28,23 @@ pub(super) static DEF: ToolDef = ToolDef {
     pin_files: &[
         PinFile {
             name: ".nvmrc",
-            format: PinFormat::One { comments: true },
+            format: PinFormat::One {
+                comments: true,
+                key: Some("node"),
+            },
         },
         PinFile {
             name: ".node-version",
-            format: PinFormat::One { comments: false },
+            format: PinFormat::One {
+                comments: false,
+                key: None,
+            },
         },
     ],
     spec: SpecRules {
         lts: true,
         latest_aliases: &["node"],
-        freethreaded: false,
-        version_prefix: None,
+        ..SpecRules::PLAIN
     },
     examples: Examples {
         exact: "22.11.0",
@@ -72,6 +77,7 @@ pub(super) static SOURCE: ToolSource = ToolSource {
         file_url,
     },
     host_hint: Some(host_hint),
+    platform: Some(|host| format!("linux-{}", arch_token(host))),
 };
 
 /// Where builds for hosts the official ones skip are.
@@ -115,11 +121,25 @@ pub fn index_url(host: &Host) -> String {
     format!("{}/index.json", base(host))
 }
 
-fn extension() -> &'static str {
-    match std::env::var("ENVM_NODE_ARCHIVE").as_deref() {
-        Ok("gz") | Ok("tar.gz") => "tar.gz",
-        _ => "tar.xz",
+/// Node's name for this host's CPU (`x64`, `arm64`).
+fn arch_token(host: &Host) -> &'static str {
+    match host.arch {
+        Arch::X86_64 => "x64",
+        Arch::Aarch64 => "arm64",
+        Arch::Other(a) => a,
     }
+}
+
+/// The archive to download for build `token` of version `v`, and the other format to take
+/// when the release's SHASUMS256.txt does not list it: `.tar.xz` by default
+/// (`ENVM_NODE_ARCHIVE=gz` prefers `.tar.gz`); v0.12.9 and earlier publish only `.tar.gz`.
+fn archive_urls(base: &str, v: &str, token: &str) -> (String, Vec<String>) {
+    let (preferred, other) = match std::env::var("ENVM_NODE_ARCHIVE").as_deref() {
+        Ok("gz") | Ok("tar.gz") => ("tar.gz", "tar.xz"),
+        _ => ("tar.xz", "tar.gz"),
+    };
+    let url = |ext: &str| format!("{base}/v{v}/node-v{v}-{token}.{ext}");
+    (url(preferred), vec![url(other)])
 }
 
 pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
@@ -128,12 +148,7 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let text = remote.index(Tool::Node, &url)?;
     let entries: Vec<Entry> =
         serde_json::from_str(&text).map_err(|e| parse_error(Tool::Node, &url, e))?;
-    let arch = match remote.host.arch {
-        Arch::X86_64 => "x64",
-        Arch::Aarch64 => "arm64",
-        Arch::Other(a) => a,
-    };
-    let ext = extension();
+    let arch = arch_token(&remote.host);
     let mut out = Vec::new();
     for entry in entries {
         let Ok(version) = Version::parse(&entry.version) else {
@@ -143,11 +158,15 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
         let candidates = builds(&remote.host, arch, &version)
             .into_iter()
             .filter(|(listed, _, _)| entry.files.iter().any(|f| f == listed))
-            .map(|(_, token, needs)| Candidate {
-                url: format!("{base}/v{v}/node-v{v}-{token}.{ext}"),
-                sha256: None,
-                needs,
-                label: token,
+            .map(|(_, token, needs)| {
+                let (url, fallbacks) = archive_urls(&base, &v, &token);
+                Candidate {
+                    url,
+                    sha256: None,
+                    needs,
+                    label: token,
+                    fallbacks,
+                }
             })
             .collect();
         let lts = entry

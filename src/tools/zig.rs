@@ -1,12 +1,15 @@
 //! zig: builds from ziglang.org/download (`ENVM_ZIG_MIRROR`); the binary sits at the top of
 //! the install.
 //!
-//! `index.json` of ziglang.org/download (or `ENVM_ZIG_MIRROR`): one object per release
-//! (`master` skipped), artifacts keyed `<arch>-<os>` with `tarball` and `shasum`. Tarball URLs
-//! on the upstream base are moved onto the mirror. Zig's Linux builds are static.
+//! `index.json` of ziglang.org/download (or `ENVM_ZIG_MIRROR`): one object per release, and
+//! `master` (its `version` field names the nightly; the spec `master` selects it, re-resolved
+//! whenever the index names a new one), artifacts keyed `<arch>-<os>` with `tarball` and
+//! `shasum`. Every tarball URL moves onto the mirror when one is set (see [`on_mirror`]), so
+//! release-day builds under ziglang.org/builds/ do not escape it. Zig's Linux builds are
+//! static.
 
 use crate::fetch::releases::{
-    Candidate, LockedFile, Needs, ProviderError, Release, Remote, mirror, parse_error, rebase,
+    Candidate, LockedFile, Needs, ProviderError, Release, Remote, mirror, parse_error,
 };
 use crate::tools::Tool;
 use crate::version::Version;
@@ -17,7 +20,10 @@ pub(super) static DEF: ToolDef = ToolDef {
     aliases: &[],
     version_var: "ENVM_ZIG_VERSION",
     pin_files: &[],
-    spec: SpecRules::PLAIN,
+    spec: SpecRules {
+        channels: &[MASTER],
+        ..SpecRules::PLAIN
+    },
     examples: Examples {
         exact: "0.14.0",
         prefix: "0.14",
@@ -61,27 +67,104 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
     let target = format!("{}-{os}", remote.host.arch.as_str());
     Ok(index
         .into_iter()
-        .filter(|(name, _)| name != "master")
         .filter_map(|(name, release)| {
-            let version = Version::parse(&name).ok()?;
+            let (version, line) = release_version(&name, &release)?;
             let artifact = release.get(&target)?;
             let tarball = artifact.get("tarball")?.as_str()?;
             let shasum = artifact.get("shasum")?.as_str()?;
             Some(Release {
                 version,
-                lts: None,
+                lts: line,
                 candidates: vec![Candidate {
-                    url: rebase(tarball, UPSTREAM, &base),
+                    url: on_mirror(tarball, &base),
                     sha256: Some(shasum.to_string()),
                     needs: Needs::Nothing,
                     label: target.clone(),
+                    fallbacks: Vec::new(),
                 }],
             })
         })
         .collect())
 }
 
-/// `<download>/<version>/<file>` on the mirror configured now.
+/// The locked file on the mirror configured now, in its layout (`<mirror>/<version>/<file>`,
+/// or `<mirror>/<file>` for a flat mirror).
 fn file_url(locked: &LockedFile) -> String {
-    format!("{}/{}/{}", base(), locked.version, locked.file)
+    match mirror_layout() {
+        Layout::Flat => format!("{}/{}", base(), locked.file),
+        Layout::Tree => format!("{}/{}/{}", base(), locked.version, locked.file),
+    }
+}
+
+/// The index's moving nightly entry, and the spec naming it.
+const MASTER: &str = "master";
+
+/// The version an index entry names, and its line: a release's key is its version; `master`
+/// gives the nightly's in its `version` field.
+fn release_version(name: &str, entry: &serde_json::Value) -> Option<(Version, Option<String>)> {
+    if name == MASTER {
+        let version = Version::parse(entry.get("version")?.as_str()?).ok()?;
+        return Some((version, Some(MASTER.to_string())));
+    }
+    Some((Version::parse(name).ok()?, None))
+}
+
+/// `ENVM_ZIG_MIRROR_LAYOUT`: how the mirror stores tarballs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// ziglang.org's own paths below the mirror: `<mirror>/<version>/<file>` for releases,
+    /// `<mirror>/builds/<file>` for what upstream serves from ziglang.org/builds/.
+    Tree,
+    /// Every file at the top (`<mirror>/<file>`), as the community mirrors
+    /// (ziglang.org/download/community-mirrors.txt) serve them.
+    Flat,
+}
+
+/// The layout is set, not detected: a mirror URL does not tell, and probing would cost a
+/// request (and a 404 on a wrong guess) on every install.
+fn mirror_layout() -> Layout {
+    match std::env::var("ENVM_ZIG_MIRROR_LAYOUT").as_deref() {
+        Ok(v) if v.trim().eq_ignore_ascii_case("flat") => Layout::Flat,
+        _ => Layout::Tree,
+    }
+}
+
+/// `tarball` (any URL the index gives) on the mirror `base`; unchanged without a mirror.
+fn on_mirror(tarball: &str, base: &str) -> String {
+    if base == UPSTREAM {
+        return tarball.to_string();
+    }
+    let file = tarball.rsplit('/').next().unwrap_or(tarball);
+    match mirror_layout() {
+        Layout::Flat => format!("{base}/{file}"),
+        Layout::Tree => match tarball.strip_prefix(UPSTREAM) {
+            Some(rest) => format!("{base}{rest}"),
+            None if tarball.starts_with(BUILDS) => format!("{base}/builds/{file}"),
+            None => format!("{base}/{file}"),
+        },
+    }
+}
+
+/// Where upstream keeps nightlies and some release-day tarballs.
+const BUILDS: &str = "https://ziglang.org/builds/";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tarball_moves_onto_the_mirror() {
+        let m = "http://m/zig";
+        let release = "https://ziglang.org/download/0.14.0/zig-x86_64-linux-0.14.0.tar.xz";
+        let build = "https://ziglang.org/builds/zig-x86_64-linux-0.14.0.tar.xz";
+        assert_eq!(on_mirror(release, UPSTREAM), release);
+        assert_eq!(
+            on_mirror(release, m),
+            "http://m/zig/0.14.0/zig-x86_64-linux-0.14.0.tar.xz"
+        );
+        assert_eq!(
+            on_mirror(build, m),
+            "http://m/zig/builds/zig-x86_64-linux-0.14.0.tar.xz"
+        );
+    }
 }

@@ -144,6 +144,16 @@ impl Version {
         }
     }
 
+    /// A stable version written with fewer than `n` components, padded with zeros (`1.13` →
+    /// `1.13.0` for n = 3); anything else as it is.
+    pub fn padded_to(mut self, n: usize) -> Version {
+        let n = n.min(MAX_COMPONENTS);
+        if self.pre.is_none() && (self.len as usize) < n {
+            self.len = n as u8;
+        }
+        self
+    }
+
     /// True when this version's leading components equal `prefix` (whole components only:
     /// `3.1` is not a prefix of `3.12.0`).
     pub fn starts_with(&self, prefix: &[u64]) -> bool {

@@ -31,6 +31,9 @@ pub enum SpecKind {
     Latest,
     /// Node LTS: the newest LTS release, or the newest of one line (lowercase codename).
     Lts(Option<String>),
+    /// A moving line the tool's index names (`master`, see `SpecRules::channels`): the
+    /// release tagged with it, pre-release or not.
+    Channel(String),
     /// Alternatives (`||`) of comparator sets that must all hold.
     Range(Vec<Vec<Comparator>>),
     /// Not managed here: the next executable on PATH after envm's shims.
@@ -107,6 +110,8 @@ impl Spec {
             || tool.def().spec.latest_aliases.contains(&lower.as_str())
         {
             SpecKind::Latest
+        } else if tool.def().spec.channels.contains(&lower.as_str()) {
+            SpecKind::Channel(lower.clone())
         } else if lower == "lts" || lower.starts_with("lts/") || lower.starts_with("lts-") {
             if !tool.def().spec.lts {
                 return Err(err("this tool has no LTS lines"));
@@ -165,7 +170,7 @@ impl Spec {
     /// True when matching needs upstream facts (node's LTS lines), so installed versions alone
     /// cannot decide it.
     pub fn needs_upstream_facts(&self) -> bool {
-        matches!(self.kind, SpecKind::Lts(_))
+        matches!(self.kind, SpecKind::Lts(_) | SpecKind::Channel(_))
     }
 
     /// Whether `version` satisfies this spec. `lts_line` tells, for node, the LTS codename of a
@@ -186,6 +191,7 @@ impl Spec {
                         (Some(want), Some(have)) => want.eq_ignore_ascii_case(have),
                     }
             }
+            SpecKind::Channel(want) => lts_line == Some(want.as_str()),
             SpecKind::Range(alternatives) => {
                 !version.is_prerelease()
                     && alternatives

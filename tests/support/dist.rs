@@ -326,11 +326,16 @@ impl Dist {
                 ],
             }));
         }
-        // Go's json.Encoder with SetIndent("", " ") and a trailing newline.
+        self.put_go_index(&index);
+    }
+
+    /// Serves `index` as go.dev/dl's `?mode=json&include=all`: Go's json.Encoder with
+    /// SetIndent("", " ") and a trailing newline.
+    pub fn put_go_index(&self, index: &[serde_json::Value]) {
         let mut text = Vec::new();
         let fmt = serde_json::ser::PrettyFormatter::with_indent(b" ");
         let mut ser = serde_json::Serializer::with_formatter(&mut text, fmt);
-        serde::Serialize::serialize(&index, &mut ser).unwrap();
+        serde::Serialize::serialize(index, &mut ser).unwrap();
         text.push(b'\n');
         self.put("/go/?mode=json&include=all", text);
     }

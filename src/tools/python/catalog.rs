@@ -113,6 +113,7 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
             sha256: Some(sha256),
             needs,
             label: format!("{arch}-{}", entry.libc),
+            fallbacks: Vec::new(),
         };
         let rank = libc_rank + flavor;
         match by_version.iter_mut().find(|(v, _)| *v == version) {

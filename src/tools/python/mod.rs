@@ -23,10 +23,8 @@ pub(super) static DEF: ToolDef = ToolDef {
         format: PinFormat::OnePerLine,
     }],
     spec: SpecRules {
-        lts: false,
-        latest_aliases: &[],
         freethreaded: true,
-        version_prefix: None,
+        ..SpecRules::PLAIN
     },
     examples: Examples {
         exact: "3.12.7",
