@@ -7,7 +7,8 @@ use crate::cli::error::Error;
 use crate::fetch::http::Net;
 use crate::fetch::install::{self, InstallOptions};
 use crate::fetch::lockfile::{self, LockError, LockFile};
-use crate::fetch::releases::Artifact;
+use crate::fetch::releases::{Artifact, Remote};
+use crate::fetch::signed;
 use crate::host::Host;
 use crate::layout::Layout;
 use crate::project;
@@ -189,15 +190,31 @@ impl Locked {
             .ok_or_else(|| Error::msg(format!("envm.lock lacks {tool} {spec}"), None))?;
         let version = Version::parse(&entry.version)
             .map_err(|e| Error::msg(format!("envm.lock: {e}"), None))?;
+        let mut artifact = Artifact {
+            integrity: artifact.integrity.clone(),
+            ..Artifact::new(&artifact.url, &artifact.sha256)
+        };
+        if artifact.integrity.is_some() {
+            artifact.verified = signed::SRI.to_owned();
+        }
+        // The lock's digest is checked against the signed one again (from the cached
+        // signature files when offline); its `verified` record is not trusted.
+        let remote = Remote {
+            layout,
+            net: &self.net,
+            refresh: false,
+            host: Host::detect(),
+        };
+        if opts.force || !layout.install_dir(tool, &version).is_dir() {
+            signed::vouch(tool, &remote, &version, &mut artifact)
+                .map_err(|e| install::InstallError::Provider(e.into()))?;
+        }
         let done = install::install_artifact(
             layout,
             &self.net,
             tool,
             (&version, entry.lts.as_deref()),
-            &Artifact {
-                integrity: artifact.integrity.clone(),
-                ..Artifact::new(&artifact.url, &artifact.sha256)
-            },
+            &artifact,
             opts.force,
         )?;
         Ok(describe(tool, &done))

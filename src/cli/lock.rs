@@ -5,8 +5,9 @@ use super::Context;
 use crate::cli::error::Error;
 use crate::fetch::http::Net;
 use crate::fetch::install::InstallError;
-use crate::fetch::lockfile::{self, LockError, LockFile, LockedArtifact};
+use crate::fetch::lockfile::{self, LockError, LockFile};
 use crate::fetch::releases::{self, Remote};
+use crate::fetch::signed;
 use crate::host::Host;
 use crate::project::{self, PinSource};
 use crate::version::spec::SpecKind;
@@ -48,11 +49,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
                 spec.as_str(),
                 (&version, release.lts.as_deref()),
                 &platform,
-                LockedArtifact {
-                    url: artifact.url,
-                    sha256: artifact.sha256,
-                    integrity: artifact.integrity,
-                },
+                signed::locked_artifact(artifact),
             );
             println!("locked {} {spec} -> {version} ({platform})", pin.tool);
             count += 1;

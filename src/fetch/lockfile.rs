@@ -47,6 +47,10 @@ pub struct LockedArtifact {
     /// npm's SRI integrity of the tarball (`sha512-…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrity: Option<String>,
+    /// How it was verified when locked (`pgp:<fingerprint>`, `minisign:<key id>`, `sri`,
+    /// `sha256`, `unsigned`); informative: `--locked` verifies again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<String>,
 }
 
 /// `envm.lock` could not be read, written, or does not cover what is asked.

@@ -12,6 +12,7 @@ use crate::diag::Diagnostic;
 use crate::fetch::http::Net;
 use crate::fetch::index_cache::{self, Freshness, IndexError};
 use crate::fetch::npm::{NpmClient, NpmError, NpmTool, Registry, X64Level};
+use crate::fetch::signed::{self, SignatureError, Signing};
 use crate::host::{Host, Libc};
 use crate::layout::Layout;
 use crate::tools::Tool;
@@ -23,6 +24,8 @@ pub struct ToolSource {
     pub kind: SourceKind,
     /// Extra hint when no build fits the host.
     pub host_hint: Option<fn(&Host) -> Option<String>>,
+    /// How upstream signs its releases (see [`crate::fetch::signed`]); `None`: digests only.
+    pub signing: Option<&'static Signing>,
 }
 
 impl ToolSource {
@@ -37,6 +40,15 @@ impl ToolSource {
                 releases,
             },
             host_hint: None,
+            signing: None,
+        }
+    }
+
+    /// The same source, its releases signed as `signing` says.
+    pub const fn signed(self, signing: &'static Signing) -> ToolSource {
+        ToolSource {
+            signing: Some(signing),
+            ..self
         }
     }
 }
@@ -111,6 +123,11 @@ pub struct Artifact {
     pub sha256: String,
     /// npm's SRI integrity (`sha512-…`) of the tarball, verified before it is unpacked.
     pub integrity: Option<String>,
+    /// How the digest or the file is vouched for, recorded in the receipt and envm.lock:
+    /// `pgp:<fingerprint>`, `minisign:<key id>`, `sri`, `sha256` or `unsigned`.
+    pub verified: String,
+    /// A signature over the file's own bytes, checked before the install is put in place.
+    pub signature: Option<String>,
 }
 
 /// Upstream could not tell what to install.
@@ -147,6 +164,8 @@ pub enum ProviderError {
     NotInstallable { spec: String },
     #[error(transparent)]
     Npm(#[from] NpmError),
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
 }
 
 impl Diagnostic for ProviderError {
@@ -161,6 +180,7 @@ impl Diagnostic for ProviderError {
                 "the mirror or upstream is incomplete; try again later or another mirror".into(),
             ),
             ProviderError::Npm(e) => e.hint(),
+            ProviderError::Signature(e) => e.hint(),
             ProviderError::NotInstallable { .. } => {
                 Some("`system` and `path:` specs use toolchains envm does not install".into())
             }
@@ -207,16 +227,21 @@ impl Remote<'_> {
 
     /// A document published once per release (checksum files).
     pub fn immutable(&self, tool: Tool, url: &str) -> Result<String, ProviderError> {
+        let body = self.immutable_bytes(tool, url)?;
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// A binary document published once per release (detached signatures).
+    pub fn immutable_bytes(&self, tool: Tool, url: &str) -> Result<Vec<u8>, IndexError> {
         let label = format!("{}-sums", tool.name());
-        let text = index_cache::get(
+        index_cache::get_bytes(
             self.layout,
             self.net,
             self.refresh,
             &label,
             url,
             Freshness::Immutable,
-        )?;
-        Ok(text)
+        )
     }
 }
 
@@ -289,6 +314,8 @@ fn npm_artifact(
         filename: found.file_name,
         sha256: String::new(),
         integrity: Some(found.integrity.to_string()),
+        verified: signed::SRI.to_owned(),
+        signature: None,
     })
 }
 
@@ -329,9 +356,14 @@ pub fn artifact(tool: Tool, release: &Release, remote: &Remote) -> Result<Artifa
         .find(|c| c.needs.fits(remote.host.libc))
         .ok_or_else(|| host_mismatch(tool, release, remote))?;
     let mut artifact = Artifact::new(&fit.url, fit.sha256.as_deref().unwrap_or(""));
-    if fit.sha256.is_none() {
+    let signed_digest = tool
+        .source()
+        .signing
+        .is_some_and(|s| s.signed_digest.is_some());
+    if fit.sha256.is_none() && !signed_digest {
         artifact.sha256 = sums_file_checksum(tool, remote, &fit.url, &artifact.filename)?;
     }
+    signed::vouch(tool, remote, &release.version, &mut artifact)?;
     Ok(artifact)
 }
 
@@ -349,6 +381,8 @@ impl Artifact {
             filename,
             sha256: sha256.to_ascii_lowercase(),
             integrity: None,
+            verified: signed::SHA256.to_owned(),
+            signature: None,
         }
     }
 }
@@ -371,7 +405,7 @@ fn sums_file_checksum(
 }
 
 /// `<hex>  <filename>` lines (a `*` before the name marks binary mode in some tools).
-fn find_sum(text: &str, filename: &str) -> Option<String> {
+pub fn find_sum(text: &str, filename: &str) -> Option<String> {
     text.lines().find_map(|line| {
         let (hex, name) = line.trim().split_once(char::is_whitespace)?;
         let name = name.trim().trim_start_matches('*');

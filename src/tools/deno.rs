@@ -33,6 +33,7 @@ pub(super) static DEF: ToolDef = ToolDef {
 pub(super) static SOURCE: ToolSource = ToolSource {
     kind: SourceKind::Npm(&NPM),
     host_hint: None,
+    signing: None,
 };
 
 /// deno on the npm registry.

@@ -3,7 +3,8 @@
 
 use blake2::{Blake2b512, Digest};
 use ed25519_dalek::{Signer, SigningKey};
-use envm::fetch::verify::{VerifyError, ZigKeys};
+use envm::fetch::verify::{MinisignKeys, VerifyError};
+use envm::tools::zig::MINISIGN_KEY;
 
 use super::hex_upper;
 
@@ -67,8 +68,13 @@ fn zig_comment(file: &str) -> String {
     format!("timestamp:1748000000\tfile:{file}\thashed")
 }
 
-fn zig_keys_with(key: &MinisignTestKey) -> ZigKeys {
-    ZigKeys::with_extra_keys(&[("zig-keys[0]", &key.public_base64())]).expect("zig keys")
+fn zig_key_only() -> MinisignKeys {
+    MinisignKeys::new(&[("zig", MINISIGN_KEY)]).expect("zig key")
+}
+
+fn zig_keys_with(key: &MinisignTestKey) -> MinisignKeys {
+    MinisignKeys::new(&[("zig", MINISIGN_KEY), ("zig-keys[0]", &key.public_base64())])
+        .expect("zig keys")
 }
 
 #[test]
@@ -81,8 +87,7 @@ fn zig_minisig_by_extra_key_is_accepted_with_its_key_id() {
     assert_eq!(signer.key_id, key.key_id_text());
     assert_eq!(signer.trusted_comment, zig_comment(ZIG_FILE));
 
-    let err = ZigKeys::embedded()
-        .expect("zig key")
+    let err = zig_key_only()
         .verify(ZIG_FILE, TARBALL, &minisig)
         .expect_err("unknown key refused");
     assert!(matches!(err, VerifyError::UnknownSigner { .. }), "{err}");
@@ -160,4 +165,12 @@ fn zig_streaming_verification_reads_in_chunks() {
     zig_keys_with(&key)
         .verify_reader(ZIG_FILE, std::io::Cursor::new(&big), &minisig)
         .expect("streamed content verifies");
+}
+
+#[test]
+fn zig_key_parses_with_its_published_id() {
+    assert_eq!(
+        zig_key_only().key_ids(),
+        vec!["D900E7558DAD3A86".to_owned()]
+    );
 }
