@@ -23,6 +23,7 @@ mod sandbox_paths;
 mod sandbox_secrets;
 mod shim_passthrough;
 mod shims;
+mod signatures_e2e;
 mod trust_gate;
 mod verify_signatures;
 mod workflow_cli;

@@ -165,7 +165,13 @@ pub enum ProviderError {
     #[error(transparent)]
     Npm(#[from] NpmError),
     #[error(transparent)]
-    Signature(#[from] SignatureError),
+    Signature(Box<SignatureError>),
+}
+
+impl From<SignatureError> for ProviderError {
+    fn from(e: SignatureError) -> Self {
+        ProviderError::Signature(Box::new(e))
+    }
 }
 
 impl Diagnostic for ProviderError {

@@ -28,12 +28,27 @@ pub const UNSIGNED: &str = "unsigned";
 pub struct Signing {
     /// The artifact's digest from a signed checksum document: replaces the plain checksum
     /// lookup. Gets the release's version (some were never signed upstream).
-    pub signed_digest: Option<
-        fn(&Remote, &SignatureConfig, &Version, &Artifact) -> Result<Vouched, SignatureError>,
-    >,
+    pub signed_digest: Option<SignedDigest>,
     /// A signature over the file's own bytes.
     pub file_signature: Option<FileSignature>,
+    /// One line for `envm doctor`: what vouches for this tool's downloads.
+    pub describe: fn(&SignatureConfig) -> String,
 }
+
+impl Signing {
+    /// Digests from upstream's index only (no signature yet), as `describe` says.
+    pub const fn digests_only(describe: fn(&SignatureConfig) -> String) -> Signing {
+        Signing {
+            signed_digest: None,
+            file_signature: None,
+            describe,
+        }
+    }
+}
+
+/// See [`Signing::signed_digest`].
+pub type SignedDigest =
+    fn(&Remote, &SignatureConfig, &Version, &Artifact) -> Result<Vouched, SignatureError>;
 
 /// A signature over the downloaded file.
 pub struct FileSignature {
@@ -68,11 +83,11 @@ pub struct Fetched {
 pub enum SignatureError {
     #[error(transparent)]
     Config(#[from] SignatureConfigError),
-    #[error("{url}: {source}")]
+    #[error("{source} (from {url})")]
     Verify {
         url: String,
         #[source]
-        source: VerifyError,
+        source: Box<VerifyError>,
     },
     #[error("{tool}: no signature at {urls}; refusing to install an unsigned {tool} release")]
     Missing { tool: Tool, urls: String },
@@ -187,7 +202,7 @@ pub fn check_file(
     let config = SignatureConfig::load(layout)?;
     let verify_error = |source| SignatureError::Verify {
         url: artifact.url.clone(),
-        source,
+        source: Box::new(source),
     };
     let mut file = std::fs::File::open(path).map_err(|e| {
         verify_error(VerifyError::Read {

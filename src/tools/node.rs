@@ -4,8 +4,10 @@
 //! `index.json` from nodejs.org/dist (or `ENVM_NODE_MIRROR`), its LTS codenames, and
 //! `vX/SHASUMS256.txt` for digests, taken only from its signed text: `SHASUMS256.txt.asc`
 //! (clearsigned), else `SHASUMS256.txt.sig` (detached), by the embedded Node.js release keys
-//! (`fetch::verify::node_keys`) or a `[signatures] node-keys` key ([`signed_digest`]). Official Linux builds need glibc 2.28 from v18 on (2.17
-//! before); musl and glibc-2.17 builds live on unofficial-builds, used by default on musl hosts.
+//! (`fetch::verify::node_keys`) or a `[signatures] node-keys` key ([`signed_digest`]).
+//! Official Linux builds need glibc 2.28 from v18 on (2.17 before); musl and glibc-2.17
+//! builds live on unofficial-builds, used by default on musl hosts (never signed upstream:
+//! they need `[signatures] allow-unsigned = ["node"]`).
 //!
 //! Archive format: `.tar.xz` by default, `ENVM_NODE_ARCHIVE=gz` for `.tar.gz`. Download and
 //! unpack overlap, so an install takes about max(download, unpack). Measured with
@@ -18,7 +20,8 @@ use crate::fetch::http::FetchError;
 use crate::fetch::index_cache::IndexError;
 use crate::fetch::releases::{Artifact, Candidate, Needs, ProviderError, Release, Remote, mirror, parse_error, SourceKind, find_sum};
 use crate::fetch::signed::{self, SignatureError, Signing, Vouched};
-use crate::fetch::verify::{NodeKeyring, NodeSource, SignatureConfig, VerifyError, node_upstream_unsigned};
+use crate::fetch::verify::node_keys::NODE_RELEASE_KEYS;
+use crate::fetch::verify::{NODE_RELEASE_KEYS_COMMIT, NodeKeyring, NodeSource, SignatureConfig, VerifyError, node_upstream_unsigned};
 use crate::host::{Arch, Host, Libc};
 use crate::tools::Tool;
 use crate::version::Version;
@@ -183,11 +186,28 @@ fn package_manager_runs(name: &str, _args: &[std::ffi::OsString]) -> bool {
     matches!(name, "npm" | "corepack")
 }
 
+/// The checksum document next to each release's files, and its clearsigned form.
+const SUMS: &str = "SHASUMS256.txt";
+const SIGNED_SUMS: &str = "SHASUMS256.txt.asc";
+
 /// Node.js signs each release's checksum document with a releaser's OpenPGP key.
 static SIGNING: Signing = Signing {
     signed_digest: Some(signed_digest),
     file_signature: None,
+    describe,
 };
+
+/// For `envm doctor`: the keyring and where it comes from.
+fn describe(config: &SignatureConfig) -> String {
+    format!(
+        "SHASUMS256.txt must be signed by one of the {} embedded Node.js release keys \
+         (nodejs/release-keys commit {}) or {} extra key(s) from {}",
+        NODE_RELEASE_KEYS.len(),
+        NODE_RELEASE_KEYS_COMMIT,
+        config.keys(Tool::Node).len(),
+        config.path.display()
+    )
+}
 
 /// The digest of `artifact` from the signed `SHASUMS256.txt` next to it: the clearsigned
 /// `.asc`, else the detached `.sig` over `SHASUMS256.txt`. With neither, only a download the
@@ -199,18 +219,21 @@ fn signed_digest(
     artifact: &Artifact,
 ) -> Result<Vouched, SignatureError> {
     let dir = artifact.url.rsplit_once('/').map_or(artifact.url.as_str(), |(d, _)| d);
-    let sums_url = format!("{dir}/SHASUMS256.txt");
-    let asc_url = format!("{sums_url}.asc");
+    let sums_url = format!("{dir}/{SUMS}");
+    let asc_url = format!("{dir}/{SIGNED_SUMS}");
     let sig_url = format!("{sums_url}.sig");
     let refused = |url: &str| {
         let url = url.to_owned();
-        move |source: VerifyError| SignatureError::Verify { url, source }
+        move |source: VerifyError| SignatureError::Verify {
+            url,
+            source: Box::new(source),
+        }
     };
     let keyring = || NodeKeyring::with_extra_keys(&config.keys(Tool::Node));
     let (text, signer, signed_url) = match remote.immutable_bytes(Tool::Node, &asc_url) {
         Ok(asc) => {
             let signed = keyring()
-                .and_then(|k| k.verify_clearsigned(&asc_url, &String::from_utf8_lossy(&asc)))
+                .and_then(|k| k.verify_clearsigned(SIGNED_SUMS, &String::from_utf8_lossy(&asc)))
                 .map_err(refused(&asc_url))?;
             (signed.text, signed.signer, asc_url)
         }
@@ -218,7 +241,7 @@ fn signed_digest(
             Ok(sig) => {
                 let sums = remote.immutable_bytes(Tool::Node, &sums_url)?;
                 let signer = keyring()
-                    .and_then(|k| k.verify_detached(&sums_url, &sums, &sig))
+                    .and_then(|k| k.verify_detached(SUMS, &sums, &sig))
                     .map_err(refused(&sig_url))?;
                 (String::from_utf8_lossy(&sums).into_owned(), signer, sig_url)
             }
@@ -269,7 +292,7 @@ fn unsigned_digest(
     }
     signed::warn_unsigned(Tool::Node, &artifact.url, reason);
     let dir = artifact.url.rsplit_once('/').map_or(artifact.url.as_str(), |(d, _)| d);
-    let sums_url = format!("{dir}/SHASUMS256.txt");
+    let sums_url = format!("{dir}/{SUMS}");
     let sums = remote.immutable_bytes(Tool::Node, &sums_url)?;
     let sha256 = find_sum(&String::from_utf8_lossy(&sums), &artifact.filename).ok_or(
         SignatureError::NoChecksum {

@@ -100,7 +100,19 @@ static SIGNING: Signing = Signing {
         fetch: fetch_minisig,
         check: check_minisig,
     }),
+    describe,
 };
+
+/// For `envm doctor`: the trusted minisign keys.
+fn describe(config: &SignatureConfig) -> String {
+    match trusted_keys(config) {
+        Ok(keys) => format!(
+            "each tarball must carry a minisign signature naming it, by key {}",
+            keys.key_ids().join(", ")
+        ),
+        Err(e) => format!("the [signatures] keys cannot be used: {e}"),
+    }
+}
 
 /// Zig's key plus the global config's `zig-keys`.
 fn trusted_keys(config: &SignatureConfig) -> Result<MinisignKeys, VerifyError> {
@@ -123,7 +135,7 @@ fn fetch_minisig(
                 .and_then(|keys| keys.trusted_signer(&artifact.filename, &document))
                 .map_err(|source| SignatureError::Verify {
                     url: url.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
             Ok(Fetched {
                 document: Some(document),

@@ -1,65 +1,10 @@
 //! Minisign (Zig): throwaway Ed25519 keys made here sign `.minisig` files the way minisign
 //! does (prehashed `ED`: BLAKE2b-512 of the content; legacy `Ed` over the content itself).
 
-use blake2::{Blake2b512, Digest};
-use ed25519_dalek::{Signer, SigningKey};
 use envm::fetch::verify::{MinisignKeys, VerifyError};
 use envm::tools::zig::MINISIGN_KEY;
 
-use super::hex_upper;
-
-struct MinisignTestKey {
-    signing: SigningKey,
-    key_id: [u8; 8],
-}
-
-impl MinisignTestKey {
-    fn generate() -> Self {
-        let signing = SigningKey::generate(&mut rand::rngs::OsRng);
-        let key_id: [u8; 8] = rand::random();
-        MinisignTestKey { signing, key_id }
-    }
-
-    fn public_base64(&self) -> String {
-        let mut raw = b"Ed".to_vec();
-        raw.extend_from_slice(&self.key_id);
-        raw.extend_from_slice(self.signing.verifying_key().as_bytes());
-        base64_encode(&raw)
-    }
-
-    fn key_id_text(&self) -> String {
-        let mut id = self.key_id;
-        id.reverse();
-        hex_upper(&id)
-    }
-
-    /// A `.minisig` over `content` whose trusted comment is `trusted_comment`; `prehashed`
-    /// chooses `ED` (BLAKE2b-512 of the content) or legacy `Ed`.
-    fn sign(&self, content: &[u8], trusted_comment: &str, prehashed: bool) -> String {
-        let (algorithm, signature) = if prehashed {
-            (b"ED", self.signing.sign(&Blake2b512::digest(content)))
-        } else {
-            (b"Ed", self.signing.sign(content))
-        };
-        let mut raw = algorithm.to_vec();
-        raw.extend_from_slice(&self.key_id);
-        raw.extend_from_slice(&signature.to_bytes());
-        let mut global_input = signature.to_bytes().to_vec();
-        global_input.extend_from_slice(trusted_comment.as_bytes());
-        let global = self.signing.sign(&global_input);
-        format!(
-            "untrusted comment: signature from minisign secret key\n{}\ntrusted comment: {}\n{}\n",
-            base64_encode(&raw),
-            trusted_comment,
-            base64_encode(&global.to_bytes())
-        )
-    }
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
+use crate::support::signing::MinisignTestKey;
 
 const ZIG_FILE: &str = "zig-x86_64-linux-0.14.1.tar.xz";
 const TARBALL: &[u8] = b"pretend this is a zig tarball";
