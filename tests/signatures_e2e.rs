@@ -20,6 +20,11 @@ fn envm_untrusted(env: &TestEnv, dist: &Dist, args: &[&str]) -> Command {
     cmd
 }
 
+/// `envm install SPEC` with none of `dist`'s keys trusted: it must fail.
+fn untrusted_install(env: &TestEnv, dist: &Dist, spec: &str) -> Run {
+    Run::of(envm_untrusted(env, dist, &["install", spec])).code(1)
+}
+
 fn installed(env: &TestEnv, tool: &str) -> Vec<String> {
     let dir = env.data().join("installs").join(tool);
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -134,21 +139,11 @@ fn keys_in_a_project_file_or_unknown_keys_are_refused() {
 
     // Without the project file, the mirror's key is simply unknown.
     std::fs::remove_file(env.work.join("envm.toml")).unwrap();
-    let run = Run::of(envm_untrusted(
-        &env,
-        &dist,
-        &["install", &format!("node@{NODE}")],
-    ))
-    .code(1);
+    let run = untrusted_install(&env, &dist, &format!("node@{NODE}"));
     assert!(run.stderr.contains("not a trusted key"), "{}", run.stderr);
     assert!(run.stderr.contains("SHASUMS256.txt.asc"), "{}", run.stderr);
     assert!(run.stderr.contains("[signatures]"), "{}", run.stderr);
-    let run = Run::of(envm_untrusted(
-        &env,
-        &dist,
-        &["install", &format!("zig@{ZIG}")],
-    ))
-    .code(1);
+    let run = untrusted_install(&env, &dist, &format!("zig@{ZIG}"));
     assert!(
         run.stderr.contains(&dist.signers.minisign.key_id_text()),
         "{}",
@@ -168,19 +163,9 @@ fn keys_in_a_project_file_or_unknown_keys_are_refused() {
             MinisignTestKey::generate().public_base64()
         ),
     );
-    let run = Run::of(envm_untrusted(
-        &env,
-        &dist,
-        &["install", &format!("node@{NODE}")],
-    ))
-    .code(1);
+    let run = untrusted_install(&env, &dist, &format!("node@{NODE}"));
     assert!(run.stderr.contains("not a trusted key"), "{}", run.stderr);
-    let run = Run::of(envm_untrusted(
-        &env,
-        &dist,
-        &["install", &format!("zig@{ZIG}")],
-    ))
-    .code(1);
+    let run = untrusted_install(&env, &dist, &format!("zig@{ZIG}"));
     assert!(run.stderr.contains("not a trusted key"), "{}", run.stderr);
     assert!(installed(&env, "node").is_empty());
     assert!(installed(&env, "zig").is_empty());
@@ -350,4 +335,51 @@ fn zig_signature_must_cover_the_tarball_and_name_it_exactly() {
     let run = Run::of(cmd).ok();
     assert!(run.stderr.contains("UNSIGNED"), "{}", run.stderr);
     assert_eq!(receipt(&env, "zig", ZIG)["verified"], "unsigned");
+}
+
+#[test]
+fn doctor_says_what_vouches_for_each_tools_downloads() {
+    let (env, dist) = (TestEnv::new(), Dist::start());
+    let mut cmd = env.envm(["doctor"]);
+    dist.trust_keys(&cmd);
+    cmd.env("ENVM_PYTHON_DOWNLOADS_JSON_URL", "");
+    let run = Run::of(cmd).ok();
+    let commit = envm::fetch::verify::NODE_RELEASE_KEYS_COMMIT;
+    assert!(run.stdout.contains(commit), "{}", run.stdout);
+    assert!(run.stdout.contains("29 embedded"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 extra key(s)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&dist.signers.minisign.key_id_text()),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("envm's built-in release catalog"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("go.dev's JSON release index"),
+        "{}",
+        run.stdout
+    );
+
+    let mut cmd = env.envm(["doctor"]);
+    cmd.env(
+        "ENVM_PYTHON_DOWNLOADS_JSON_URL",
+        "https://example.invalid/d.json",
+    );
+    let run = Run::of(cmd).ok();
+    assert!(
+        run.stdout
+            .contains("catalog at https://example.invalid/d.json"),
+        "{}",
+        run.stdout
+    );
+
+    // A [signatures] table envm cannot use is an error, never ignored.
+    add_global_config(&env, "allow-unsigned = [\"nodejs-ish\"]\n");
+    let run = Run::of(envm(&env, &dist, &["install", &format!("node@{NODE}")])).code(1);
+    assert!(run.stderr.contains("is not a tool"), "{}", run.stderr);
+    assert!(installed(&env, "node").is_empty());
 }

@@ -238,8 +238,11 @@ pub fn install_artifact(
     let result = result
         .and_then(|()| {
             let kept = kept_download(&downloads, artifact);
-            signed::check_file(tool, layout, artifact, &kept)
-                .map_err(|e| InstallError::Provider(e.into()))
+            signed::check_file(tool, layout, artifact, &kept).map_err(|e| {
+                // A file its signature refuses is not kept for next time.
+                let _ = fs::remove_file(&kept);
+                InstallError::Provider(e.into())
+            })
         })
         .and_then(|()| check_npm_binary(tool, artifact, &staging))
         .and_then(|()| link_programs(tool, &staging))

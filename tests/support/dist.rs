@@ -149,18 +149,20 @@ impl Dist {
             .get_envs()
             .find(|(key, _)| *key == "ENVM_HOME")
             .and_then(|(_, value)| value.map(std::path::PathBuf::from));
-        let Some(home) = home else {
-            return;
-        };
-        let config = home.join("config/config.toml");
-        let text = std::fs::read_to_string(&config).unwrap_or_default();
+        if let Some(home) = home {
+            self.trust_keys_in(&home.join("config/config.toml"), &home.join("dist-keys"));
+        }
+    }
+
+    /// Adds this server's `[signatures]` table to the config file `config` (unless it has
+    /// one), its OpenPGP key written into `key_dir`.
+    pub fn trust_keys_in(&self, config: &std::path::Path, key_dir: &std::path::Path) {
+        let text = std::fs::read_to_string(config).unwrap_or_default();
         if text.contains("[signatures]") {
             return;
         }
-        let table = self
-            .signers
-            .config_table(&home.join("dist-keys/mirror.asc"));
-        super::write_file(&config, &format!("{text}\n{table}"));
+        let table = self.signers.config_table(&key_dir.join("mirror.asc"));
+        super::write_file(config, &format!("{text}\n{table}"));
     }
 
     pub fn put(&self, path: &str, body: Vec<u8>) {
