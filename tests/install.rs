@@ -490,12 +490,17 @@ fn lock_records_versions_and_install_locked_uses_exactly_them() {
     assert_eq!(install_entries(&other, "go"), ["1.23.4"]);
     assert_eq!(dist.hits("/node/index.json"), 1);
 
-    // A tampered digest is caught; a spec the lock lacks is refused.
+    // A tampered digest is caught (against the signed SHASUMS256.txt before any download);
+    // a spec the lock lacks is refused.
     let third = TestEnv::new();
     third.write("envm.toml", toml);
     third.write("envm.lock", &lock.replace(&node_sha, &"0".repeat(64)));
     let run = Run::of(envm(&third, &dist, &["install", "--locked"])).code(1);
-    assert!(run.stderr.contains("checksum mismatch"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is not the one upstream signed"),
+        "{}",
+        run.stderr
+    );
     third.write("envm.toml", "[tools]\nzig = \"0.14\"\n");
     let run = Run::of(envm(&third, &dist, &["install", "--locked"])).code(1);
     assert!(

@@ -284,13 +284,17 @@ fn install_on_tiny_disk(tar: &[u8]) -> Option<(Run, Vec<String>, usize)> {
     let (env, dist) = (TestEnv::new(), Dist::start());
     dist.replace_node_archive(VERSION, tar);
     let mut cmd = Command::new("unshare");
+    // The mirror's keys, trusted in a global config copied onto the tmpfs.
+    let config = env.root().join("dist-config.toml");
+    dist.trust_keys_in(&config, &env.root());
     cmd.args(["-Urm", "sh", "-c"]).arg(
         r#"mount -t tmpfs -o size=1m envm-test "$ENVM_HOME" || exit 90
+mkdir -p "$ENVM_HOME/config" && cp "$1" "$ENVM_HOME/config/config.toml" || exit 91
 "$0" install node@22.12.0; rc=$?
 cd "$ENVM_HOME" && find . -mindepth 1 >&1
 exit $rc"#,
     );
-    cmd.arg(crate::support::envm_bin());
+    cmd.arg(crate::support::envm_bin()).arg(&config);
     env.prepare(&mut cmd);
     dist.env(&mut cmd);
     let run = Run::of(cmd);

@@ -133,6 +133,8 @@ fn malicious_archives_are_refused_and_nothing_lands_outside() {
         );
         let tar = raw_tar(&[ok_bin.clone(), bad, through]);
         dist.replace_node_archive("22.12.0", &tar);
+        // The mirror's keys are trusted (global config) before the world is looked at.
+        dist.trust_keys(&env.envm(["--version"]));
         let before = snapshot(&env.root());
         let run = Run::of(envm(&env, &dist, &["install", "node@22.12.0"])).code(1);
         assert!(

@@ -24,6 +24,7 @@ mod sandbox_paths;
 mod sandbox_secrets;
 mod shim_passthrough;
 mod shims;
+mod signatures_e2e;
 mod trust_gate;
 mod upstream_formats;
 mod verify_signatures;

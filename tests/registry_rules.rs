@@ -19,10 +19,6 @@ const ALLOW: &[(&str, &str)] = &[
         "envm.toml's schema has python's `[python]` table (venv)",
     ),
     (
-        "src/fetch/verify/minisign.rs",
-        "the verification core embeds Zig's key until signatures are wired into the registry",
-    ),
-    (
         "src/cli/doctor.rs",
         "the host report says which upstream builds the C library runs (doctor is being reworked on the sandbox branch)",
     ),

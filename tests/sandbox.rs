@@ -484,19 +484,22 @@ fn doctor_reports_each_check() {
         .iter()
         .map(|c| c["check"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        names,
-        [
-            "landlock",
-            "user namespaces",
-            "mount namespace",
-            "pid namespace",
-            "seccomp",
-            "libc",
-            "shims on PATH",
-            "pins here"
-        ]
-    );
+    // Then one line per tool: what vouches for its downloads.
+    let tools = envm::tools::Tool::ALL.iter().map(|t| t.name());
+    let expected: Vec<&str> = [
+        "landlock",
+        "user namespaces",
+        "mount namespace",
+        "pid namespace",
+        "seccomp",
+        "libc",
+        "shims on PATH",
+        "pins here",
+    ]
+    .into_iter()
+    .chain(tools)
+    .collect();
+    assert_eq!(names, expected);
     let by = |n: &str| {
         checks
             .as_array()

@@ -7,8 +7,11 @@ use serde::Serialize;
 
 use super::{Context, current::requested_text, print_json};
 use crate::cli::error::Error;
+use crate::fetch::releases::SourceKind;
+use crate::fetch::verify::SignatureConfig;
 use crate::project;
 use crate::sandbox::{landlock, namespaces};
+use crate::tools::Tool;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -223,9 +226,30 @@ fn pins_check(ctx: &Context) -> Check {
     }
 }
 
+/// Per tool, what vouches for its downloads (signatures, or digests only), with the global
+/// config's `[signatures]` keys.
+fn download_checks(ctx: &Context) -> Vec<Check> {
+    let config = match SignatureConfig::load(&ctx.layout) {
+        Ok(config) => config,
+        Err(e) => return vec![check("signatures", false, e.to_string())],
+    };
+    Tool::ALL
+        .iter()
+        .map(|tool| match (tool.source().signing, &tool.source().kind) {
+            (Some(signing), _) => check(tool.name(), true, (signing.describe)(&config)),
+            (None, SourceKind::Npm(_)) => check(
+                tool.name(),
+                true,
+                "SRI integrity (sha512) from the npm registry's package document",
+            ),
+            (None, _) => check(tool.name(), true, "SHA-256 digests from upstream's index"),
+        })
+        .collect()
+}
+
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
     let [mount, pid] = isolation_checks();
-    let checks = vec![
+    let mut checks = vec![
         landlock_check(),
         userns_check(),
         mount,
@@ -235,6 +259,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         shims_check(ctx),
         pins_check(ctx),
     ];
+    checks.extend(download_checks(ctx));
     if args.json {
         print_json(&checks)?;
         return Ok(0);

@@ -9,6 +9,8 @@ use crate::fetch::http::Net;
 use crate::fetch::install::{self, InstallOptions};
 use crate::fetch::lockfile::{self, LockError, LockFile};
 use crate::fetch::locking;
+use crate::fetch::releases::Remote;
+use crate::fetch::signed;
 use crate::host::Host;
 use crate::layout::Layout;
 use crate::project;
@@ -211,8 +213,18 @@ impl Locked {
         {
             return Ok(describe(tool, &have));
         }
-        let artifact = locking::locked_artifact(tool, &self.host, &version, locked)
+        let mut artifact = locking::locked_artifact(tool, &self.host, &version, locked)
             .map_err(install::InstallError::from)?;
+        // The lock's digest is checked against the signed one again (from the cached
+        // signature files when offline); its `verified` record is not trusted.
+        let remote = Remote {
+            layout,
+            net: self.net()?,
+            refresh: false,
+            host: Host::detect(),
+        };
+        signed::vouch(tool, &remote, &version, &mut artifact)
+            .map_err(|e| install::InstallError::Provider(e.into()))?;
         let done = install::install_artifact(
             layout,
             self.net()?,

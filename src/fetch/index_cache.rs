@@ -74,35 +74,48 @@ pub fn get(
     url: &str,
     freshness: Freshness,
 ) -> Result<String, IndexError> {
+    let body = get_bytes(layout, net, refresh, label, url, freshness)?;
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Like [`get`], for binary documents (detached signatures).
+pub fn get_bytes(
+    layout: &Layout,
+    net: &Net,
+    refresh: bool,
+    label: &str,
+    url: &str,
+    freshness: Freshness,
+) -> Result<Vec<u8>, IndexError> {
     let path = cache_path(layout, label, url);
-    let cached = std::fs::read_to_string(&path).ok();
+    let cached = std::fs::read(&path).ok();
     if net.offline {
         return cached.ok_or(IndexError::OfflineMissing {
             url: url.into(),
             path,
         });
     }
-    if let Some(text) = &cached {
+    if let Some(body) = &cached {
         let fresh = freshness == Freshness::Immutable || age(&path).is_some_and(|a| a < TTL);
         if fresh && !refresh {
-            return Ok(text.clone());
+            return Ok(body.clone());
         }
     }
-    match net.get_text(url, freshness.cap()) {
-        Ok(text) => {
+    match net.get_bytes(url, freshness.cap(), None) {
+        Ok(body) => {
             // A cache that cannot be written only costs a download next time.
-            let _ = write_atomically(&path, text.as_bytes());
-            Ok(text)
+            let _ = write_atomically(&path, &body);
+            Ok(body)
         }
         Err(err @ FetchError::NotFound { .. }) => Err(err.into()),
         Err(err) => match cached {
-            Some(text) => {
+            Some(body) => {
                 eprintln!(
                     "warning: {}; using the cached copy from {}",
                     crate::diag::printable(&err.to_string()),
                     describe_age(&path)
                 );
-                Ok(text)
+                Ok(body)
             }
             None => Err(err.into()),
         },

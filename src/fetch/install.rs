@@ -13,6 +13,7 @@ use crate::diag::Diagnostic;
 use crate::fetch::http::{FetchError, Net};
 use crate::fetch::npm::{self, Integrity, NpmError, VerifyingReader};
 use crate::fetch::releases::{self, Artifact, ProviderError, Release, Remote, SourceKind};
+use crate::fetch::signed;
 use crate::fetch::unpack::{self, ArchiveKind, UnpackError};
 use crate::host::Host;
 use crate::layout::Layout;
@@ -249,6 +250,14 @@ pub fn install_artifact(
         None => unpack_streamed(net, artifact, kind, &downloads, &staging),
     };
     let result = result
+        .and_then(|()| {
+            let kept = kept_download(&downloads, artifact);
+            signed::check_file(tool, layout, artifact, &kept).map_err(|e| {
+                // A file its signature refuses is not kept for next time.
+                let _ = fs::remove_file(&kept);
+                InstallError::Provider(e.into())
+            })
+        })
         .and_then(|()| check_npm_binary(tool, artifact, &staging))
         .and_then(|()| link_programs(tool, &staging))
         .and_then(|()| {
@@ -258,6 +267,7 @@ pub fn install_artifact(
                 url: artifact.url.clone(),
                 sha256: artifact.sha256.clone(),
                 integrity: artifact.integrity.clone(),
+                verified: Some(artifact.verified.clone()),
                 installed_at: now_rfc3339(),
                 bins: bins(&tool.bin_dir(&staging)),
                 lts: lts.map(str::to_string),
@@ -293,7 +303,7 @@ fn unpack_streamed(
     downloads: &Path,
     staging: &Path,
 ) -> Result<(), InstallError> {
-    let keep = downloads.join(format!("{}-{}", artifact.sha256, artifact.filename));
+    let keep = kept_download(downloads, artifact);
     net.stream_verified(&artifact.url, &artifact.sha256, &keep, |reader| {
         // Each attempt starts from an empty staging folder.
         let _ = fs::remove_dir_all(staging);
@@ -302,6 +312,14 @@ fn unpack_streamed(
     })
     .map_err(InstallError::from)
     .and_then(|unpacked| unpacked.map_err(|source| unpack_error(artifact, source)))
+}
+
+/// Where the verified copy of a download is kept (sha256-checked ones keyed by digest).
+fn kept_download(downloads: &Path, artifact: &Artifact) -> PathBuf {
+    match artifact.integrity {
+        Some(_) => downloads.join(&artifact.filename),
+        None => downloads.join(format!("{}-{}", artifact.sha256, artifact.filename)),
+    }
 }
 
 /// Downloads an integrity-checked tarball into `downloads` and unpacks it into `staging`
@@ -315,7 +333,7 @@ fn unpack_checked(
     downloads: &Path,
     staging: &Path,
 ) -> Result<(), InstallError> {
-    let keep = downloads.join(&artifact.filename);
+    let keep = kept_download(downloads, artifact);
     let cached_ok = fs::File::open(&keep)
         .ok()
         .and_then(|file| VerifyingReader::new(file, integrity).finish().ok())

@@ -54,6 +54,10 @@ pub struct LockedArtifact {
     /// Where the digest was read: `index`, `SHASUMS256.txt`, `registry`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub digest_from: String,
+    /// How it was verified when locked (`pgp:<fingerprint>`, `minisign:<key id>`, `sri`,
+    /// `sha256`, `unsigned`); informative: `--locked` verifies again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<String>,
 }
 
 /// `envm.lock` could not be read, written, or does not cover what is asked.

@@ -109,6 +109,7 @@ fn locked(artifact: Artifact) -> LockedArtifact {
         sha256: artifact.sha256,
         integrity: artifact.integrity,
         digest_from: artifact.digest_from.as_str().to_string(),
+        verified: (!artifact.verified.is_empty()).then_some(artifact.verified),
     }
 }
 
@@ -149,5 +150,7 @@ pub fn locked_artifact(
         sha256: locked.sha256.to_ascii_lowercase(),
         integrity: locked.integrity.clone(),
         digest_from: releases::DigestFrom::Lock,
+        verified: String::new(),
+        signature: None,
     })
 }

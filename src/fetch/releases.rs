@@ -12,6 +12,7 @@ use crate::diag::Diagnostic;
 use crate::fetch::http::Net;
 use crate::fetch::index_cache::{self, Freshness, IndexError};
 use crate::fetch::npm::{NpmClient, NpmError, NpmTool, Registry, X64Level};
+use crate::fetch::signed::{self, SignatureError, Signing};
 use crate::host::{Host, Libc};
 use crate::layout::Layout;
 use crate::tools::Tool;
@@ -26,6 +27,8 @@ pub struct ToolSource {
     /// This host's build name in the tool's own terms (`linux-x64`), for "has no … build";
     /// `None`: `<os>-<arch>`.
     pub platform: Option<fn(&Host) -> String>,
+    /// How upstream signs its releases (see [`crate::fetch::signed`]); `None`: digests only.
+    pub signing: Option<&'static Signing>,
 }
 
 impl ToolSource {
@@ -43,6 +46,15 @@ impl ToolSource {
             },
             host_hint: None,
             platform: None,
+            signing: None,
+        }
+    }
+
+    /// The same source, its releases signed as `signing` says.
+    pub const fn signed(self, signing: &'static Signing) -> ToolSource {
+        ToolSource {
+            signing: Some(signing),
+            ..self
         }
     }
 }
@@ -133,6 +145,11 @@ pub struct Artifact {
     pub integrity: Option<String>,
     /// Where the digest was read.
     pub digest_from: DigestFrom,
+    /// How the digest or the file is vouched for, recorded in the receipt and envm.lock:
+    /// `pgp:<fingerprint>`, `minisign:<key id>`, `sri`, `sha256` or `unsigned`.
+    pub verified: String,
+    /// A signature over the file's own bytes, checked before the install is put in place.
+    pub signature: Option<String>,
 }
 
 /// Where an artifact's expected digest was read (recorded in `envm.lock`).
@@ -205,6 +222,14 @@ pub enum ProviderError {
         locked: String,
         expected: String,
     },
+    #[error(transparent)]
+    Signature(Box<SignatureError>),
+}
+
+impl From<SignatureError> for ProviderError {
+    fn from(e: SignatureError) -> Self {
+        ProviderError::Signature(Box::new(e))
+    }
 }
 
 impl Diagnostic for ProviderError {
@@ -225,6 +250,7 @@ impl Diagnostic for ProviderError {
             ProviderError::LockedFileMismatch { .. } => {
                 Some("run `envm lock` on this host and commit envm.lock".into())
             }
+            ProviderError::Signature(e) => e.hint(),
             ProviderError::NotInstallable { .. } => {
                 Some("`system` and `path:` specs use toolchains envm does not install".into())
             }
@@ -271,16 +297,21 @@ impl Remote<'_> {
 
     /// A document published once per release (checksum files).
     pub fn immutable(&self, tool: Tool, url: &str) -> Result<String, ProviderError> {
+        let body = self.immutable_bytes(tool, url)?;
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// A binary document published once per release (detached signatures).
+    pub fn immutable_bytes(&self, tool: Tool, url: &str) -> Result<Vec<u8>, IndexError> {
         let label = format!("{}-sums", tool.name());
-        let text = index_cache::get(
+        index_cache::get_bytes(
             self.layout,
             self.net,
             self.refresh,
             &label,
             url,
             Freshness::Immutable,
-        )?;
-        Ok(text)
+        )
     }
 }
 
@@ -366,6 +397,8 @@ fn npm_artifact(
         sha256: String::new(),
         integrity: Some(found.integrity.to_string()),
         digest_from: DigestFrom::Registry,
+        verified: signed::SRI.to_owned(),
+        signature: None,
     })
 }
 
@@ -454,14 +487,30 @@ pub fn artifact_at(
         .iter()
         .find(|c| c.needs.fits(remote.host.libc))
         .ok_or_else(|| host_mismatch(tool, release, remote))?;
-    if fit.sha256.is_none() && !fit.fallbacks.is_empty() {
-        return listed_build(tool, remote, fit);
-    }
-    let mut artifact = Artifact::new(&fit.url, fit.sha256.as_deref().unwrap_or(""));
-    if fit.sha256.is_none() {
-        artifact.sha256 = sums_file_checksum(tool, remote, &fit.url, &artifact.filename)?;
-        artifact.digest_from = DigestFrom::SumsFile;
-    }
+    let signed_digest = tool
+        .source()
+        .signing
+        .is_some_and(|s| s.signed_digest.is_some());
+    let mut artifact = if fit.sha256.is_none() && !fit.fallbacks.is_empty() {
+        // The archive format the sums file lists (older releases have no .tar.xz). With signed
+        // digests this unsigned read only chooses the file: its digest comes from the signed
+        // text below, which must list it too.
+        let mut listed = listed_build(tool, remote, fit)?;
+        if signed_digest {
+            listed.sha256.clear();
+        }
+        listed
+    } else {
+        let mut artifact = Artifact::new(&fit.url, fit.sha256.as_deref().unwrap_or(""));
+        if fit.sha256.is_none() {
+            artifact.digest_from = DigestFrom::SumsFile;
+            if !signed_digest {
+                artifact.sha256 = sums_file_checksum(tool, remote, &fit.url, &artifact.filename)?;
+            }
+        }
+        artifact
+    };
+    signed::vouch(tool, remote, &release.version, &mut artifact)?;
     Ok(artifact)
 }
 
@@ -515,6 +564,8 @@ impl Artifact {
             sha256: sha256.to_ascii_lowercase(),
             integrity: None,
             digest_from: DigestFrom::Index,
+            verified: signed::SHA256.to_owned(),
+            signature: None,
         }
     }
 }
@@ -537,7 +588,7 @@ fn sums_file_checksum(
 }
 
 /// `<hex>  <filename>` lines (a `*` before the name marks binary mode in some tools).
-fn find_sum(text: &str, filename: &str) -> Option<String> {
+pub fn find_sum(text: &str, filename: &str) -> Option<String> {
     text.lines().find_map(|line| {
         let (hex, name) = line.trim().split_once(char::is_whitespace)?;
         let name = name.trim().trim_start_matches('*');

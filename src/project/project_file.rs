@@ -39,6 +39,8 @@ pub struct ProjectFile {
     /// `[python] venv`, as written.
     pub venv: Option<Located<String>>,
     pub sandbox: Option<SandboxTable>,
+    /// `[signatures]` as written (global config only; read by `fetch::verify::config`).
+    pub signatures: Option<Located<toml::Table>>,
 }
 
 /// A value and the line it is on.
@@ -206,6 +208,10 @@ pub fn parse(path: &Path, text: &str, kind: Kind) -> Result<ProjectFile, PinErro
             allow_env: t.allow_env,
         }
     });
+    let signatures = raw.signatures.map(|table| Located {
+        line: line_of(table.span().start),
+        value: table.into_inner(),
+    });
     Ok(ProjectFile {
         path: path.to_path_buf(),
         text: text.to_string(),
@@ -213,6 +219,7 @@ pub fn parse(path: &Path, text: &str, kind: Kind) -> Result<ProjectFile, PinErro
         env,
         venv,
         sandbox,
+        signatures,
     })
 }
 

@@ -25,6 +25,10 @@ pub struct Receipt {
     /// npm's SRI integrity of the tarball (`sha512-…`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integrity: Option<String>,
+    /// How the download was verified: `pgp:<fingerprint>`, `minisign:<key id>`, `sri`,
+    /// `sha256` or `unsigned`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<String>,
     /// RFC 3339, UTC.
     pub installed_at: String,
     /// Executable names in the toolchain's bin folder.

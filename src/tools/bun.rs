@@ -35,6 +35,7 @@ pub(super) static SOURCE: ToolSource = ToolSource {
     kind: SourceKind::Npm(&NPM),
     host_hint: None,
     platform: None,
+    signing: None,
 };
 
 /// Hosts bun publishes builds for.

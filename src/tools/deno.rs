@@ -34,6 +34,7 @@ pub(super) static SOURCE: ToolSource = ToolSource {
     kind: SourceKind::Npm(&NPM),
     host_hint: None,
     platform: None,
+    signing: None,
 };
 
 /// deno on the npm registry.

@@ -53,7 +53,15 @@ pub(super) static DEF: ToolDef = ToolDef {
     adds_executables: go_install,
 };
 
-pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases, file_url);
+pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases, file_url).signed(&SIGNING);
+
+/// go.dev publishes no signatures; its checksum database is a later step.
+static SIGNING: crate::fetch::signed::Signing =
+    crate::fetch::signed::Signing::digests_only(|_| {
+        "SHA-256 digests from go.dev's JSON release index (not yet checked against the Go \
+         checksum database)"
+            .to_owned()
+    });
 
 pub const UPSTREAM: &str = "https://go.dev/dl";
 

@@ -7,10 +7,21 @@
 //! `shasum`. Every tarball URL moves onto the mirror when one is set (see [`on_mirror`]), so
 //! release-day builds under ziglang.org/builds/ do not escape it. Zig's Linux builds are
 //! static.
+//!
+//! Each tarball is signed with minisign (`<tarball>.minisig`) by [`MINISIGN_KEY`] (or a
+//! `[signatures] zig-keys` key); the signed trusted comment's `file:` must name the requested
+//! tarball exactly. The signature is checked over the downloaded bytes before the install is
+//! put in place.
 
+use std::io::Read;
+
+use crate::fetch::http::FetchError;
+use crate::fetch::index_cache::IndexError;
 use crate::fetch::releases::{
-    Candidate, LockedFile, Needs, ProviderError, Release, Remote, mirror, parse_error,
+    Artifact, Candidate, LockedFile, Needs, ProviderError, Release, Remote, mirror, parse_error,
 };
+use crate::fetch::signed::{self, FileSignature, Fetched, SignatureError, Signing};
+use crate::fetch::verify::{MinisignKeys, SignatureConfig, VerifyError};
 use crate::tools::Tool;
 use crate::version::Version;
 use super::{Cache, Examples, KnownBins, SpecRules, ToolDef, ToolSource};
@@ -42,7 +53,8 @@ pub(super) static DEF: ToolDef = ToolDef {
     adds_executables: super::adds_nothing,
 };
 
-pub(super) static SOURCE: ToolSource = ToolSource::index(index_url, releases, file_url);
+pub(super) static SOURCE: ToolSource =
+    ToolSource::index(index_url, releases, file_url).signed(&SIGNING);
 
 pub const UPSTREAM: &str = "https://ziglang.org/download";
 
@@ -85,6 +97,85 @@ pub fn releases(remote: &Remote) -> Result<Vec<Release>, ProviderError> {
             })
         })
         .collect())
+}
+
+/// Zig's release signing key, as published on ziglang.org's download page.
+pub const MINISIGN_KEY: &str = "RWSGOq2NVecA2UPNdBUZykf1CCb147pkmdtYxgb3Ti+JO/wCYvhbAb/U";
+
+/// Zig signs each tarball itself.
+static SIGNING: Signing = Signing {
+    signed_digest: None,
+    file_signature: Some(FileSignature {
+        fetch: fetch_minisig,
+        check: check_minisig,
+    }),
+    describe,
+};
+
+/// For `envm doctor`: the trusted minisign keys.
+fn describe(config: &SignatureConfig) -> String {
+    match trusted_keys(config) {
+        Ok(keys) => format!(
+            "each tarball must carry a minisign signature naming it, by key {}",
+            keys.key_ids().join(", ")
+        ),
+        Err(e) => format!("the [signatures] keys cannot be used: {e}"),
+    }
+}
+
+/// Zig's key plus the global config's `zig-keys`.
+fn trusted_keys(config: &SignatureConfig) -> Result<MinisignKeys, VerifyError> {
+    let mut keys = vec![("Zig's built-in minisign key", MINISIGN_KEY)];
+    keys.extend(config.keys(Tool::Zig));
+    MinisignKeys::new(&keys)
+}
+
+/// `<tarball>.minisig`, made by a trusted key; missing only with `allow-unsigned = ["zig"]`.
+fn fetch_minisig(
+    remote: &Remote,
+    config: &SignatureConfig,
+    artifact: &Artifact,
+) -> Result<Fetched, SignatureError> {
+    let url = format!("{}.minisig", artifact.url);
+    match remote.immutable_bytes(Tool::Zig, &url) {
+        Ok(body) => {
+            let document = String::from_utf8_lossy(&body).into_owned();
+            let key_id = trusted_keys(config)
+                .and_then(|keys| keys.trusted_signer(&artifact.filename, &document))
+                .map_err(|source| SignatureError::Verify {
+                    url: url.clone(),
+                    source: Box::new(source),
+                })?;
+            Ok(Fetched {
+                document: Some(document),
+                verified: format!("minisign:{key_id}"),
+            })
+        }
+        Err(IndexError::Fetch(FetchError::NotFound { .. })) if config.allows_unsigned(Tool::Zig) => {
+            signed::warn_unsigned(Tool::Zig, &artifact.url, "no .minisig published");
+            Ok(Fetched {
+                document: None,
+                verified: signed::UNSIGNED.to_owned(),
+            })
+        }
+        Err(IndexError::Fetch(FetchError::NotFound { .. })) => Err(SignatureError::Missing {
+            tool: Tool::Zig,
+            urls: url,
+        }),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The minisign signature over the downloaded tarball, whose signed `file:` must be
+/// `file_name` exactly.
+fn check_minisig(
+    config: &SignatureConfig,
+    file_name: &str,
+    content: &mut dyn Read,
+    signature: &str,
+) -> Result<String, VerifyError> {
+    let signer = trusted_keys(config)?.verify_reader(file_name, content, signature)?;
+    Ok(format!("minisign:{}", signer.key_id))
 }
 
 /// The locked file on the mirror configured now, in its layout (`<mirror>/<version>/<file>`,

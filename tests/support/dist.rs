@@ -3,6 +3,10 @@
 //! `index.json` + `vX/SHASUMS256.txt` + tarballs, a python-build-standalone catalog in uv's
 //! format, go's `?mode=json&include=all` index, zig's `index.json` — with fault injection
 //! (status codes, truncated bodies, slow bodies) and per-path request counts.
+//!
+//! Like a mirror that re-signs, it signs what it serves with throwaway keys made at start
+//! (`SHASUMS256.txt.asc`, `<zig tarball>.minisig`); [`Dist::env`] registers them in the
+//! command's global config (`[signatures]`), the only way envm takes a key.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
@@ -10,6 +14,8 @@ use std::net::{TcpListener, TcpStream};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use super::signing::TestSigners;
 
 /// A fault served instead of (or while serving) the next response for a path.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +43,7 @@ struct State {
 pub struct Dist {
     pub base: String,
     state: Arc<Mutex<State>>,
+    pub signers: Arc<TestSigners>,
 }
 
 pub fn arch() -> &'static str {
@@ -104,7 +111,11 @@ impl Dist {
                 std::thread::spawn(move || serve(stream, &shared));
             }
         });
-        let dist = Dist { base, state };
+        let dist = Dist {
+            base,
+            state,
+            signers: Arc::new(TestSigners::generate()),
+        };
         dist.publish_node();
         dist.publish_python();
         dist.publish_go();
@@ -112,8 +123,15 @@ impl Dist {
         dist
     }
 
-    /// Sets the mirrors and catalog URL so `cmd` reads this server only.
+    /// Sets the mirrors and catalog URL so `cmd` reads this server only, and trusts the
+    /// server's signing keys in the global config of `cmd`'s `ENVM_HOME`.
     pub fn env(&self, cmd: &mut Command) {
+        self.trust_keys(cmd);
+        self.mirrors(cmd);
+    }
+
+    /// Sets the mirrors and catalog URL so `cmd` reads this server only (keys not trusted).
+    pub fn mirrors(&self, cmd: &mut Command) {
         cmd.env("ENVM_NODE_MIRROR", format!("{}/node", self.base))
             .env("ENVM_GO_MIRROR", format!("{}/go", self.base))
             .env("ENVM_ZIG_MIRROR", format!("{}/zig", self.base))
@@ -122,6 +140,29 @@ impl Dist {
                 "ENVM_PYTHON_DOWNLOADS_JSON_URL",
                 format!("{}/python-downloads.json", self.base),
             );
+    }
+
+    /// Adds this server's `[signatures]` table to the global config of `cmd`'s `ENVM_HOME`
+    /// (unless it has one).
+    pub fn trust_keys(&self, cmd: &Command) {
+        let home = cmd
+            .get_envs()
+            .find(|(key, _)| *key == "ENVM_HOME")
+            .and_then(|(_, value)| value.map(std::path::PathBuf::from));
+        if let Some(home) = home {
+            self.trust_keys_in(&home.join("config/config.toml"), &home.join("dist-keys"));
+        }
+    }
+
+    /// Adds this server's `[signatures]` table to the config file `config` (unless it has
+    /// one), its OpenPGP key written into `key_dir`.
+    pub fn trust_keys_in(&self, config: &std::path::Path, key_dir: &std::path::Path) {
+        let text = std::fs::read_to_string(config).unwrap_or_default();
+        if text.contains("[signatures]") {
+            return;
+        }
+        let table = self.signers.config_table(&key_dir.join("mirror.asc"));
+        super::write_file(config, &format!("{text}\n{table}"));
     }
 
     pub fn put(&self, path: &str, body: Vec<u8>) {
@@ -183,10 +224,29 @@ impl Dist {
             let body = self.get(&Self::node_path(version, ext));
             sums.push_str(&format!("{}  {name}\n", sha256_hex(&body)));
         }
+        self.publish_signed_sums(version, &sums);
+    }
+
+    /// Serves `sums` as `vV/SHASUMS256.txt` and its clearsigned `.asc` (by this server's key).
+    pub fn publish_signed_sums(&self, version: &str, sums: &str) {
+        let asc = self.signers.pgp.clearsign(sums);
+        self.put(
+            &format!("/node/v{version}/SHASUMS256.txt.asc"),
+            asc.into_bytes(),
+        );
         self.put(
             &format!("/node/v{version}/SHASUMS256.txt"),
-            sums.into_bytes(),
+            sums.as_bytes().to_vec(),
         );
+    }
+
+    /// (Re)signs the served zig tarball of `version` (`.minisig`, by this server's key).
+    pub fn sign_zig(&self, version: &str) {
+        let path = Self::zig_path(version);
+        let body = self.get(&path);
+        let name = path.rsplit('/').next().unwrap_or_default();
+        let minisig = self.signers.minisign.sign_release_file(&body, name);
+        self.put(&format!("{path}.minisig"), minisig.into_bytes());
     }
 
     fn publish_node(&self) {
@@ -361,6 +421,7 @@ impl Dist {
             let size = body.len().to_string();
             let path = Self::zig_path(version);
             self.put(&path, body);
+            self.sign_zig(version);
             let mut release = serde_json::Map::new();
             release.insert("date".into(), "2025-03-05".into());
             release.insert(

@@ -5,6 +5,7 @@
 
 pub mod pty;
 pub mod sandbox;
+pub mod signing;
 pub mod toolchains;
 
 use std::ffi::OsStr;

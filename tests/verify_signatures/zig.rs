@@ -1,64 +1,10 @@
 //! Minisign (Zig): throwaway Ed25519 keys made here sign `.minisig` files the way minisign
 //! does (prehashed `ED`: BLAKE2b-512 of the content; legacy `Ed` over the content itself).
 
-use blake2::{Blake2b512, Digest};
-use ed25519_dalek::{Signer, SigningKey};
-use envm::fetch::verify::{VerifyError, ZigKeys};
+use envm::fetch::verify::{MinisignKeys, VerifyError};
+use envm::tools::zig::MINISIGN_KEY;
 
-use super::hex_upper;
-
-struct MinisignTestKey {
-    signing: SigningKey,
-    key_id: [u8; 8],
-}
-
-impl MinisignTestKey {
-    fn generate() -> Self {
-        let signing = SigningKey::generate(&mut rand::rngs::OsRng);
-        let key_id: [u8; 8] = rand::random();
-        MinisignTestKey { signing, key_id }
-    }
-
-    fn public_base64(&self) -> String {
-        let mut raw = b"Ed".to_vec();
-        raw.extend_from_slice(&self.key_id);
-        raw.extend_from_slice(self.signing.verifying_key().as_bytes());
-        base64_encode(&raw)
-    }
-
-    fn key_id_text(&self) -> String {
-        let mut id = self.key_id;
-        id.reverse();
-        hex_upper(&id)
-    }
-
-    /// A `.minisig` over `content` whose trusted comment is `trusted_comment`; `prehashed`
-    /// chooses `ED` (BLAKE2b-512 of the content) or legacy `Ed`.
-    fn sign(&self, content: &[u8], trusted_comment: &str, prehashed: bool) -> String {
-        let (algorithm, signature) = if prehashed {
-            (b"ED", self.signing.sign(&Blake2b512::digest(content)))
-        } else {
-            (b"Ed", self.signing.sign(content))
-        };
-        let mut raw = algorithm.to_vec();
-        raw.extend_from_slice(&self.key_id);
-        raw.extend_from_slice(&signature.to_bytes());
-        let mut global_input = signature.to_bytes().to_vec();
-        global_input.extend_from_slice(trusted_comment.as_bytes());
-        let global = self.signing.sign(&global_input);
-        format!(
-            "untrusted comment: signature from minisign secret key\n{}\ntrusted comment: {}\n{}\n",
-            base64_encode(&raw),
-            trusted_comment,
-            base64_encode(&global.to_bytes())
-        )
-    }
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
+use crate::support::signing::MinisignTestKey;
 
 const ZIG_FILE: &str = "zig-x86_64-linux-0.14.1.tar.xz";
 const TARBALL: &[u8] = b"pretend this is a zig tarball";
@@ -67,8 +13,13 @@ fn zig_comment(file: &str) -> String {
     format!("timestamp:1748000000\tfile:{file}\thashed")
 }
 
-fn zig_keys_with(key: &MinisignTestKey) -> ZigKeys {
-    ZigKeys::with_extra_keys(&[("zig-keys[0]", &key.public_base64())]).expect("zig keys")
+fn zig_key_only() -> MinisignKeys {
+    MinisignKeys::new(&[("zig", MINISIGN_KEY)]).expect("zig key")
+}
+
+fn zig_keys_with(key: &MinisignTestKey) -> MinisignKeys {
+    MinisignKeys::new(&[("zig", MINISIGN_KEY), ("zig-keys[0]", &key.public_base64())])
+        .expect("zig keys")
 }
 
 #[test]
@@ -81,8 +32,7 @@ fn zig_minisig_by_extra_key_is_accepted_with_its_key_id() {
     assert_eq!(signer.key_id, key.key_id_text());
     assert_eq!(signer.trusted_comment, zig_comment(ZIG_FILE));
 
-    let err = ZigKeys::embedded()
-        .expect("zig key")
+    let err = zig_key_only()
         .verify(ZIG_FILE, TARBALL, &minisig)
         .expect_err("unknown key refused");
     assert!(matches!(err, VerifyError::UnknownSigner { .. }), "{err}");
@@ -160,4 +110,12 @@ fn zig_streaming_verification_reads_in_chunks() {
     zig_keys_with(&key)
         .verify_reader(ZIG_FILE, std::io::Cursor::new(&big), &minisig)
         .expect("streamed content verifies");
+}
+
+#[test]
+fn zig_key_parses_with_its_published_id() {
+    assert_eq!(
+        zig_key_only().key_ids(),
+        vec!["D900E7558DAD3A86".to_owned()]
+    );
 }

@@ -1,7 +1,8 @@
-//! Minisign verification of Zig tarballs: Zig's public key (embedded) plus the caller's extra
-//! keys, prehashed (`ED`) signatures only, and the signed trusted comment's `file:` field, which
-//! must equal the requested file name exactly (reference minisign does not check it; a
-//! substring match would let a mirror serve another signed tarball under this name).
+//! Minisign verification of release files: the caller's trusted public keys (a tool's own key
+//! lives in its registry file, extra keys come from the global config), prehashed (`ED`)
+//! signatures only, and the signed trusted comment's `file:` field, which must equal the
+//! requested file name exactly (reference minisign does not check it; a substring match would
+//! let a mirror serve another signed file under this name).
 
 use std::io::Read;
 
@@ -11,21 +12,18 @@ use minisign_verify::{PublicKey, Signature};
 
 use super::{VerifyError, upper_hex};
 
-/// Zig's release signing key, as published on ziglang.org's download page.
-pub const ZIG_MINISIGN_KEY: &str = "RWSGOq2NVecA2UPNdBUZykf1CCb147pkmdtYxgb3Ti+JO/wCYvhbAb/U";
-
 /// Who made an accepted minisign signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MinisignSigner {
     /// The key id as minisign prints it (16 upper-case hex digits).
     pub key_id: String,
-    /// The signed trusted comment (`timestamp:N<TAB>file:NAME<TAB>hashed` for Zig).
+    /// The signed trusted comment (`timestamp:N<TAB>file:NAME<TAB>hashed`).
     pub trusted_comment: String,
 }
 
 /// The trusted minisign public keys.
 #[derive(Clone)]
-pub struct ZigKeys {
+pub struct MinisignKeys {
     keys: Vec<TrustedMinisignKey>,
 }
 
@@ -35,33 +33,47 @@ struct TrustedMinisignKey {
     key: PublicKey,
 }
 
-impl std::fmt::Debug for ZigKeys {
+impl std::fmt::Debug for MinisignKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ids: Vec<String> = self
             .keys
             .iter()
             .map(|key| key_id_text(&key.key_id))
             .collect();
-        f.debug_struct("ZigKeys").field("key_ids", &ids).finish()
+        f.debug_struct("MinisignKeys")
+            .field("key_ids", &ids)
+            .finish()
     }
 }
 
-impl ZigKeys {
-    /// Zig's own key only.
-    pub fn embedded() -> Result<Self, VerifyError> {
-        let mut keys = ZigKeys { keys: Vec::new() };
-        keys.add("embedded Zig minisign key", ZIG_MINISIGN_KEY)?;
-        Ok(keys)
+impl MinisignKeys {
+    /// These public keys (`RW…` base64, or whole `minisign.pub` files), each given as
+    /// `(source, key)`; `source` names it in errors.
+    pub fn new(keys: &[(&str, &str)]) -> Result<Self, VerifyError> {
+        let mut trusted = MinisignKeys { keys: Vec::new() };
+        for (source, key) in keys {
+            trusted.add(source, key)?;
+        }
+        Ok(trusted)
     }
 
-    /// Zig's key plus extra public keys (`RW…` base64, as in the global config's
-    /// `[signatures] zig-keys`), each given as `(source, key)`; `source` names it in errors.
-    pub fn with_extra_keys(extra: &[(&str, &str)]) -> Result<Self, VerifyError> {
-        let mut keys = Self::embedded()?;
-        for (source, key) in extra {
-            keys.add(source, key)?;
+    /// The key id of the trusted key `minisig` names (before any content is read), or
+    /// [`VerifyError::UnknownSigner`]: lets a caller refuse, and record the signer, before
+    /// downloading the file.
+    pub fn trusted_signer(&self, file_name: &str, minisig: &str) -> Result<String, VerifyError> {
+        let key_id = signature_key_id(minisig).ok_or_else(|| VerifyError::MalformedSignature {
+            file: file_name.to_owned(),
+            detail: "no signature line".to_owned(),
+        })?;
+        let signer = key_id_text(&key_id);
+        if self.keys.iter().any(|key| key.key_id == key_id) {
+            Ok(signer)
+        } else {
+            Err(VerifyError::UnknownSigner {
+                file: file_name.to_owned(),
+                issuer: format!("minisign key {signer}"),
+            })
         }
-        Ok(keys)
     }
 
     /// Trusts one more public key: its base64 line, or a whole `minisign.pub` file.
@@ -95,7 +107,7 @@ impl ZigKeys {
     }
 
     /// Verifies `minisig` (the `.minisig` file's text) over `content`, which was requested as
-    /// `file_name` (the tarball's file name, e.g. `zig-x86_64-linux-0.14.1.tar.xz`).
+    /// `file_name` (the file name as requested, the last segment of its URL).
     pub fn verify(
         &self,
         file_name: &str,
@@ -105,7 +117,7 @@ impl ZigKeys {
         self.verify_reader(file_name, content, minisig)
     }
 
-    /// Like [`ZigKeys::verify`], reading the content from `reader` in chunks.
+    /// Like [`MinisignKeys::verify`], reading the content from `reader` in chunks.
     pub fn verify_reader(
         &self,
         file_name: &str,
@@ -126,7 +138,7 @@ impl ZigKeys {
                 issuer: format!("minisign key {signer}"),
             });
         };
-        // Legacy (non-prehashed, `Ed`) signatures are refused: Zig and every minisign since
+        // Legacy (non-prehashed, `Ed`) signatures are refused: every minisign since
         // 0.9 sign prehashed.
         let mut stream = trusted.key.verify_stream(&signature).map_err(|err| {
             malformed(format!(
@@ -194,15 +206,4 @@ fn key_id_text(key_id: &[u8; 8]) -> String {
     let mut big_endian = *key_id;
     big_endian.reverse();
     upper_hex(&big_endian)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn zig_key_parses_with_its_published_id() {
-        let keys = ZigKeys::embedded().expect("the embedded Zig key parses");
-        assert_eq!(keys.key_ids(), vec!["D900E7558DAD3A86".to_owned()]);
-    }
 }

@@ -1,11 +1,12 @@
-//! Release-signature verification, fail-closed: Node.js `SHASUMS256.txt` by the Node.js release
-//! keys (OpenPGP, [`pgp`]), Zig tarballs by Zig's minisign key ([`minisign`]).
+//! Release-signature verification, fail-closed: checksum documents signed with OpenPGP
+//! ([`pgp`]) and files signed with minisign ([`minisign`]), plus the global config's
+//! `[signatures]` table ([`config`]).
 //!
-//! This module owns the trust anchors ([`node_keys`]: the 29 embedded Node.js release keys and
-//! the table of releases upstream never signed; [`minisign::ZIG_MINISIGN_KEY`]) and the signing
-//! policy. It does no I/O: callers hand in the signature documents, the signed bytes and any
-//! extra keys (read from the global config's `[signatures]` table) and get back who signed, or a
-//! [`VerifyError`] naming the file and the signer's fingerprint / key id.
+//! This module owns the signing policy and the OpenPGP keyring data ([`node_keys`]: the
+//! embedded release keys with their source commit and the table of releases upstream never
+//! signed, which the tool's registry file points at). Verification does no I/O: callers hand
+//! in the signature documents, the signed bytes and the trusted keys and get back who signed,
+//! or a [`VerifyError`] naming the file and the signer's fingerprint / key id.
 //!
 //! Nothing on the shim path uses this module: only installs verify.
 //!
@@ -20,12 +21,14 @@
 //! - a revoked key is refused, unless the revocation says "superseded" and came after the
 //!   signature.
 
+pub mod config;
 pub mod minisign;
 pub mod node_keys;
 pub mod pgp;
 mod pgp_policy;
 
-pub use minisign::{MinisignSigner, ZIG_MINISIGN_KEY, ZigKeys};
+pub use config::{SignatureConfig, SignatureConfigError};
+pub use minisign::{MinisignKeys, MinisignSigner};
 pub use node_keys::{NODE_RELEASE_KEYS_COMMIT, NodeSource, node_upstream_unsigned};
 pub use pgp::{NodeKeyring, PgpSigner, SignedText};
 
@@ -105,8 +108,8 @@ impl VerifyError {
         match self {
             VerifyError::UnknownSigner { .. } => Some(
                 "if this mirror re-signs releases with its own key, add that public key to the \
-                 `[signatures]` table of the global config (node-keys = [\"/path/key.asc\"] or \
-                 zig-keys = [\"RW…\"]); otherwise the download was tampered with"
+                 `[signatures]` table of the global config (`<tool>-keys = [\"/abs/key-file\"]` or \
+                 an inline minisign key \"RW…\"); otherwise the download was tampered with"
                     .to_owned(),
             ),
             VerifyError::BadSignature { .. } | VerifyError::FileNameMismatch { .. } => Some(
@@ -115,8 +118,9 @@ impl VerifyError {
                     .to_owned(),
             ),
             VerifyError::BadKey { .. } => Some(
-                "check the `[signatures]` keys in the global config: node-keys lists armored \
-                 OpenPGP public key files, zig-keys minisign public keys (RW…)"
+                "check the `[signatures]` keys in the global config: each `<tool>-keys` entry is \
+                 an absolute path to a public key file (armored OpenPGP or minisign.pub) or an \
+                 inline minisign public key (RW…)"
                     .to_owned(),
             ),
             _ => None,

@@ -15,7 +15,7 @@ use crate::tools::Tool;
 use crate::version::Version;
 
 pub const UPSTREAM: &str = "https://github.com/astral-sh/python-build-standalone/releases/download";
-const CATALOG_VAR: &str = "ENVM_PYTHON_DOWNLOADS_JSON_URL";
+pub(super) const CATALOG_VAR: &str = "ENVM_PYTHON_DOWNLOADS_JSON_URL";
 const EMBEDDED: &str = include_str!("downloads.json");
 
 #[derive(Deserialize)]

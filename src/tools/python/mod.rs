@@ -74,8 +74,16 @@ fn foreign_venv(layout: &Layout, file: &ProjectFile) -> Result<Option<String>, V
         }))
 }
 
-pub(super) static SOURCE: ToolSource = ToolSource::index(
-    catalog::catalog_source,
-    catalog::releases,
-    catalog::file_url,
-);
+pub(super) static SOURCE: ToolSource =
+    ToolSource::index(catalog::catalog_source, catalog::releases, catalog::file_url).signed(&SIGNING);
+
+/// python-build-standalone publishes no signatures: digests come from envm's catalog.
+static SIGNING: crate::fetch::signed::Signing =
+    crate::fetch::signed::Signing::digests_only(|_| match std::env::var(catalog::CATALOG_VAR) {
+        Ok(url) if !url.trim().is_empty() => format!(
+            "SHA-256 digests from the catalog at {} (your {}: your choice)",
+            crate::diag::printable(url.trim()),
+            catalog::CATALOG_VAR
+        ),
+        _ => "SHA-256 digests from envm's built-in release catalog".to_owned(),
+    });
