@@ -50,7 +50,7 @@ fn publish_other_platforms(dist: &Dist) {
             let name = format!("node-v{version}-{token}.tar.xz");
             sums.push_str(&format!("{}  {name}\n", fake_sha(&name)));
         }
-        dist.put(&path, sums.into_bytes());
+        dist.publish_signed_sums(version, &sums);
     }
     let index = String::from_utf8(dist.get("/node/index.json")).unwrap();
     let index = index.replace("\"osx-arm64-tar\"", "\"osx-arm64-tar\",\"osx-x64-tar\"");
@@ -85,6 +85,15 @@ fn publish_other_platforms(dist: &Dist) {
         ] {
             let (arch, os) = target.split_once('-').unwrap();
             let name = format!("zig-{os}-{arch}-{version}.tar.xz");
+            // Every upstream tarball has its `.minisig` beside it (over the fake content).
+            let minisig = dist
+                .signers
+                .minisign
+                .sign_release_file(name.as_bytes(), &name);
+            dist.put(
+                &format!("/zig/{version}/{name}.minisig"),
+                minisig.into_bytes(),
+            );
             release.insert(
                 target.clone(),
                 serde_json::json!({
@@ -247,8 +256,9 @@ fn install_locked_takes_the_locked_bytes_from_another_mirror_and_reads_no_index(
     env.write("envm.toml", PINS);
     Run::of(envm(&env, &written_with, &["lock"])).ok();
 
-    // Another mirror, same files: the lock names files, not where they are.
-    let mirror = Dist::start();
+    // Another mirror, same files (and upstream's signatures): the lock names files, not
+    // where they are.
+    let mirror = Dist::mirror_of(&written_with);
     Run::of(envm(&env, &mirror, &["install", "--locked"])).ok();
     for (tool, version) in [
         ("node", "22.12.0"),
@@ -262,6 +272,12 @@ fn install_locked_takes_the_locked_bytes_from_another_mirror_and_reads_no_index(
         assert_eq!(mirror.hits(index), 0, "{index} was read under --locked");
     }
     assert_eq!(mirror.hits("/node/v22.12.0/SHASUMS256.txt"), 0);
+    // The locked digests are checked again against this mirror's signatures (not indexes).
+    assert_eq!(mirror.hits("/node/v22.12.0/SHASUMS256.txt.asc"), 1);
+    assert_eq!(
+        mirror.hits(&format!("{}.minisig", Dist::zig_path("0.14.0"))),
+        1
+    );
     assert_eq!(archive_hits(&mirror), 4);
     assert_eq!(archive_hits(&written_with), 0);
 
@@ -285,14 +301,27 @@ fn a_drifted_digest_fails_without_installing() {
     let (env, dist) = (TestEnv::new(), Dist::start());
     env.write("envm.toml", "[tools]\nnode = \"22\"\n");
     Run::of(envm(&env, &dist, &["lock", "--platform", host_platform()])).ok();
-    // The mirror now serves other bytes under the locked name (with matching sums beside).
-    let drifted = Dist::start();
     let tar = dist::tar_of("node", &[dist::exe("bin/node", "echo drifted")]);
-    drifted.replace_node_archive("22.12.0", &tar);
+    // A mirror serves other bytes under the locked name, beside upstream's signed sums.
+    let drifted = Dist::mirror_of(&dist);
+    drifted.put(&Dist::node_path("22.12.0", "tar.xz"), dist::xz(&tar));
     let run = Run::of(envm(&env, &drifted, &["install", "--locked"])).code(1);
     assert!(run.stderr.contains("checksum mismatch"), "{}", run.stderr);
     assert!(install_entries(&env, "node").is_empty());
     assert_eq!(drifted.hits("/node/index.json"), 0);
+    // Upstream re-released the file (signed sums matching the new bytes): the lock refuses.
+    let resigned = Dist::mirror_of(&dist);
+    resigned.replace_node_archive("22.12.0", &tar);
+    let run = Run::of(envm(&env, &resigned, &["install", "--locked"])).code(1);
+    assert!(
+        run.stderr.contains("in envm.lock")
+            && run.stderr.contains("is not the one upstream signed"),
+        "{}",
+        run.stderr
+    );
+    assert!(install_entries(&env, "node").is_empty());
+    assert_eq!(resigned.hits(&Dist::node_path("22.12.0", "tar.xz")), 0);
+    assert_eq!(resigned.hits("/node/index.json"), 0);
 }
 
 #[test]

@@ -87,6 +87,9 @@ fn publish_zig(dist: &Dist, prefix: &str, dev: &str, flat: bool) {
                                "shasum": sha256_hex(&body), "size": body.len().to_string()}),
         );
         index.insert(key.into(), entry.into());
+        // Signed as upstream signs every tarball: `<tarball>.minisig` beside it.
+        let minisig = dist.signers.minisign.sign_release_file(&body, &file);
+        dist.put(&format!("{served}.minisig"), minisig.into_bytes());
         dist.put(&served, body);
     }
     let text = serde_json::to_string_pretty(&index).unwrap();
@@ -165,10 +168,8 @@ fn publish_old_node(dist: &Dist) {
         sha256_hex(&body)
     );
     dist.put(&Dist::node_path(version, "tar.gz"), body);
-    dist.put(
-        &format!("/node/v{version}/SHASUMS256.txt"),
-        sums.into_bytes(),
-    );
+    // v0.12.9 is signed upstream (SHASUMS256.txt.asc), like every release since v0.10.
+    dist.publish_signed_sums(version, &sums);
     let index = String::from_utf8(dist.get("/node/index.json")).unwrap();
     let old = [
         serde_json::json!({"version": "v0.12.9", "date": "2015-12-04",

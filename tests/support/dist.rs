@@ -101,6 +101,16 @@ pub enum Item {
 impl Dist {
     /// Starts the server and publishes every fixture release.
     pub fn start() -> Dist {
+        Self::start_signed_by(Arc::new(TestSigners::generate()))
+    }
+
+    /// Another mirror of the same upstream: the same files, signed by the same keys (as a
+    /// mirror copies upstream's signatures; it cannot make them).
+    pub fn mirror_of(other: &Dist) -> Dist {
+        Self::start_signed_by(other.signers.clone())
+    }
+
+    fn start_signed_by(signers: Arc<TestSigners>) -> Dist {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let state = Arc::new(Mutex::new(State::default()));
@@ -114,7 +124,7 @@ impl Dist {
         let dist = Dist {
             base,
             state,
-            signers: Arc::new(TestSigners::generate()),
+            signers,
         };
         dist.publish_node();
         dist.publish_python();
