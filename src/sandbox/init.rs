@@ -51,17 +51,47 @@ fn signal_set() -> libc::sigset_t {
     }
 }
 
-/// Blocks (`true`) or unblocks the forwarded signals, so none is lost between a fork and the
-/// handler that passes it on.
-pub fn block_forwarded(block: bool) {
+/// Blocks the forwarded signals and returns the mask before, so none is lost or fatal between
+/// a fork and the handler that passes it on. [`restore_mask`] undoes it.
+pub fn block_forwarded() -> libc::sigset_t {
     let set = signal_set();
-    let how = if block {
-        libc::SIG_BLOCK
-    } else {
-        libc::SIG_UNBLOCK
-    };
-    // SAFETY: changing this thread's mask with a valid set.
-    unsafe { libc::sigprocmask(how, &set, std::ptr::null_mut()) };
+    // SAFETY: changing this thread's mask with a valid set; the old one is written to `old`.
+    unsafe {
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigprocmask(libc::SIG_BLOCK, &set, &mut old);
+        old
+    }
+}
+
+/// Puts back the signal mask [`block_forwarded`] returned.
+pub fn restore_mask(old: &libc::sigset_t) {
+    // SAFETY: setting this thread's mask from a valid set.
+    unsafe { libc::sigprocmask(libc::SIG_SETMASK, old, std::ptr::null_mut()) };
+}
+
+/// Gives the forwarded signals their default action again (a process about to exec, which
+/// must not run a handler inherited from its parent meanwhile).
+pub fn reset_forwarded() {
+    for sig in FORWARDED {
+        // SAFETY: restoring the default disposition.
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+    }
+}
+
+/// For a PID namespace's init whose command has ended: kills every other process left in the
+/// namespace and reaps them all, so nothing of the run is alive once the init reports.
+pub fn end_namespace() {
+    let mut status = 0;
+    loop {
+        // SAFETY: from a namespace's init, -1 reaches every other process in it.
+        unsafe { libc::kill(-1, libc::SIGKILL) };
+        // SAFETY: reaping our own children, reparented orphans included.
+        let rc = unsafe { libc::waitpid(-1, &mut status, 0) };
+        // SAFETY: reading this thread's errno.
+        if rc < 0 && unsafe { *libc::__errno_location() } == libc::ECHILD {
+            return;
+        }
+    }
 }
 
 /// Sends every forwarded signal this process receives on to `pid`. With `skip_kernel`,
