@@ -58,7 +58,7 @@ pub struct Plan {
     /// The signal mask envm had before blocking the forwarded signals; the command gets it.
     saved_mask: libc::sigset_t,
     // Dropped after `mounts` (which reopens folders inside them for deletion).
-    _tmp: tempfile::TempDir,
+    _tmp: Option<tempfile::TempDir>,
 }
 
 fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> SandboxError {
@@ -111,20 +111,8 @@ pub fn run_sandboxed(
         );
     }
     let site = roots::Site::locate(project_dir, env)?;
-    let tmp = tempfile::Builder::new()
-        .prefix("envm-sandbox-")
-        .tempdir()
-        .map_err(io_err("cannot create the sandbox's private temp dir"))?;
-    let tmp_path = tmp
-        .path()
-        .canonicalize()
-        .map_err(io_err("cannot open the sandbox's private temp dir"))?;
-
     let (mut env, _dropped) = env_filter::filter(env, &settings.allow_env);
     env.retain(|(k, _)| !["TMPDIR", "TMP", "TEMP"].contains(&k.to_string_lossy().as_ref()));
-    for key in ["TMPDIR", "TMP", "TEMP"] {
-        env.push((key.into(), tmp_path.clone().into_os_string()));
-    }
     let path_var = env
         .iter()
         .find(|(k, _)| k == "PATH")
@@ -135,23 +123,48 @@ pub fn run_sandboxed(
             program: program.to_os_string(),
         })?;
 
-    let roots = roots::compute(settings, layout, &site, &resolved, &tmp_path, &mut env)?;
+    let mut roots = roots::compute(settings, layout, &site, &resolved, &mut env)?;
+    let writable: Vec<PathBuf> = roots
+        .write
+        .iter()
+        .chain(&roots.allowed_write)
+        .cloned()
+        .collect();
+    let visible: Vec<PathBuf> = roots
+        .read
+        .iter()
+        .chain(&roots.allowed_read)
+        .cloned()
+        .collect();
+    // The private /tmp is a fresh tmpfs mounted in the child, with no host folder made (and
+    // deleted) per run, unless a root the run needs lies under /tmp (it is then bound back
+    // into a host folder that replaces /tmp) or the run may get no mount namespace at all
+    // (best-effort: its $TMPDIR must exist on the host).
+    let host_tmp = settings.best_effort || mounts::any_under_tmp(writable.iter().chain(&visible));
+    let tmp = host_tmp
+        .then(|| {
+            tempfile::Builder::new()
+                .prefix("envm-sandbox-")
+                .tempdir()
+                .map_err(io_err("cannot create the sandbox's private temp dir"))
+        })
+        .transpose()?;
+    let tmp_path = tmp
+        .as_ref()
+        .map(|t| t.path().canonicalize())
+        .transpose()
+        .map_err(io_err("cannot open the sandbox's private temp dir"))?;
+    for key in ["TMPDIR", "TMP", "TEMP"] {
+        let dir = tmp_path.as_deref().unwrap_or(Path::new("/tmp"));
+        env.push((key.into(), dir.as_os_str().to_os_string()));
+    }
+    roots.write.extend(tmp_path.clone());
     // The mount namespace's read-only paths and private /tmp and /dev/shm (see `mounts`).
     let mounts = mounts::prepare(&mounts::Request {
         layout,
-        writable: roots
-            .write
-            .iter()
-            .chain(&roots.allowed_write)
-            .cloned()
-            .collect(),
-        visible: roots
-            .read
-            .iter()
-            .chain(&roots.allowed_read)
-            .cloned()
-            .collect(),
-        tmp: &tmp_path,
+        writable,
+        visible,
+        tmp: tmp_path.as_deref(),
     })?;
     let ruleset = if ll::kernel_abi() >= 1 {
         Some(ll::build(roots)?)
