@@ -1,11 +1,11 @@
-//! Waiting for a sandboxed process while passing signals on to it, for the three waiters of a
-//! run: envm itself, the child that created the namespaces, and the PID namespace's init.
+//! Waiting for a sandboxed process while passing signals on to it, for the two waiters of a
+//! run: envm itself and the PID namespace's init.
 //!
 //! The command never runs as PID 1: a namespace's init ignores every signal it has no
-//! handler for, so `kill -TERM` and forwarded ^C would be lost. envm's own init (a forked
+//! handler for, so `kill -TERM` and forwarded ^C would be lost. envm's own init (a cloned
 //! copy of envm that never execs) forks the command, forwards signals to it, reaps whatever
-//! gets reparented to it, and exits with the command's status as soon as the command ends;
-//! the kernel then kills every process left in the namespace, so nothing outlives the run.
+//! gets reparented to it, and once the command ends kills and reaps everything left in the
+//! namespace ([`end_namespace`]) before it reports, so nothing outlives the run.
 //! Everything here is async-signal-safe and allocation-free (it runs after fork).
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};

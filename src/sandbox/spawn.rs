@@ -1,15 +1,16 @@
 //! Starting the sandboxed process: [`run_sandboxed`] does everything that allocates (paths,
-//! Landlock rules, BPF, argv/envp, the private temp dirs, the mount plan) in the parent;
-//! [`Plan::run`] forks, applies the layers in the child in a fixed order and execs, while the
-//! parent forwards signals and returns the exit code or 128+signal.
+//! Landlock rules, BPF, argv/envp, the mount plan) in the parent; [`Plan::run`] clones the
+//! child, which applies the layers in a fixed order and execs, while the parent forwards
+//! signals and returns the exit code or 128+signal.
 //!
-//! Child order: user namespace (or the seccomp socket fallback) → IPC, mount, PID (and net)
-//! namespaces → mounts ([`mounts`]) → parent-death signal → fork the PID namespace's init
-//! ([`init`]), which mounts /proc and forks the command. The command: setsid (batch runs) →
-//! drop capabilities → RLIMIT_CORE=0 → Landlock (sets no_new_privs) → close fds > 2 →
-//! seccomp → execve. Without a PID namespace (best-effort only) the first child is the
-//! command. A failing step is written to a CLOEXEC pipe as
-//! (step, errno) and the parent reports it; EOF on the pipe means execve succeeded.
+//! The child is cloned straight into new user, IPC, mount, PID (and network) namespaces, so
+//! it is PID 1 of its namespace: envm's init ([`init`]). It maps its ids, brings up loopback,
+//! makes the mounts ([`mounts`]) and a fresh /proc, sets the parent-death signal and forks
+//! the command: setsid (batch runs) → drop capabilities → RLIMIT_CORE=0 → Landlock (sets
+//! no_new_privs) → close fds > 2 → seccomp → execve. Best-effort runs on hosts refusing those
+//! namespaces get a child that becomes the command itself. A failing step is written to a
+//! CLOEXEC pipe as (step, errno); the init writes the exit status on the same pipe once every
+//! process of the run has ended, and envm sleeps on it until then.
 
 use landlock::{RulesetCreated, RulesetStatus};
 use seccompiler::BpfProgram;
