@@ -135,3 +135,15 @@ pub fn wait_for(pid: libc::pid_t, reap_all: bool) -> i32 {
         libc::WEXITSTATUS(status)
     }
 }
+
+/// Whether envm has gone (the read end of the report pipe closed): `report_fd` is its write
+/// end.
+pub fn envm_is_gone(report_fd: i32) -> bool {
+    let mut poll = libc::pollfd {
+        fd: report_fd,
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: polling one fd without waiting; a pipe with no reader reports POLLERR.
+    unsafe { libc::poll(&mut poll, 1, 0) > 0 && poll.revents & libc::POLLERR != 0 }
+}

@@ -125,18 +125,10 @@ pub fn run_sandboxed(
         })?;
 
     let mut roots = roots::compute(settings, layout, &site, &resolved, &mut env)?;
-    let writable: Vec<PathBuf> = roots
-        .write
-        .iter()
-        .chain(&roots.allowed_write)
-        .cloned()
-        .collect();
-    let visible: Vec<PathBuf> = roots
-        .read
-        .iter()
-        .chain(&roots.allowed_read)
-        .cloned()
-        .collect();
+    let joined =
+        |a: &[PathBuf], b: &[PathBuf]| -> Vec<PathBuf> { a.iter().chain(b).cloned().collect() };
+    let writable = joined(&roots.write, &roots.allowed_write);
+    let visible = joined(&roots.read, &roots.allowed_read);
     // The private /tmp is a fresh tmpfs mounted in the child, with no host folder made (and
     // deleted) per run, unless a root the run needs lies under /tmp (it is then bound back
     // into a host folder that replaces /tmp) or the run may get no mount namespace at all
@@ -228,23 +220,6 @@ enum Mode {
 /// A record on the report pipe whose step is this is the run's exit status, not a failure.
 const STATUS_RECORD: u32 = u32::MAX;
 
-/// `clone` without a new stack or shared memory (so a fork) into new namespaces; the child
-/// continues on a copy of this stack. Its pid, 0 in the child, or -1.
-fn clone_into(flags: libc::c_int) -> libc::pid_t {
-    // SAFETY: no CLONE_VM and no stack: the child gets a copy-on-write copy of this process,
-    // as with fork. It only runs allocation-free code that ends in execve or _exit.
-    unsafe {
-        libc::syscall(
-            libc::SYS_clone,
-            (flags | libc::SIGCHLD) as libc::c_ulong,
-            0usize,
-            0usize,
-            0usize,
-            0usize,
-        ) as libc::pid_t
-    }
-}
-
 fn namespace_flags(mode: Mode, no_network: bool) -> libc::c_int {
     let net = if no_network { libc::CLONE_NEWNET } else { 0 };
     match mode {
@@ -301,7 +276,7 @@ impl Plan {
             let pid = match mode {
                 // SAFETY: the child only runs allocation-free code ending in execve or _exit.
                 Mode::Bare => unsafe { libc::fork() },
-                _ => clone_into(namespace_flags(mode, self.no_network)),
+                _ => namespaces::clone_into(namespace_flags(mode, self.no_network)),
             };
             if pid >= 0 {
                 return Ok((pid, mode));
@@ -469,11 +444,11 @@ impl Plan {
         if rustix::process::set_parent_process_death_signal(Some(death)).is_err() {
             fail("parent-death signal", errno_now());
         }
-        if envm_is_gone(report_fd) {
+        if init::envm_is_gone(report_fd) {
             // SAFETY: leaving quietly; the namespaces die with us.
             unsafe { libc::_exit(1) };
         }
-        let command = clone_into(0);
+        let command = namespaces::clone_into(0);
         if command < 0 {
             fail("forking the command", errno_now());
         }
@@ -551,17 +526,6 @@ impl Plan {
 enum Spawned {
     Exited(i32),
     MapsRefused,
-}
-
-/// Whether envm has gone (the read end of the report pipe closed): `fd` is its write end.
-fn envm_is_gone(report_fd: i32) -> bool {
-    let mut poll = libc::pollfd {
-        fd: report_fd,
-        events: 0,
-        revents: 0,
-    };
-    // SAFETY: polling one fd without waiting; a pipe with no reader reports POLLERR.
-    unsafe { libc::poll(&mut poll, 1, 0) > 0 && poll.revents & libc::POLLERR != 0 }
 }
 
 /// The working directory for resolving a relative program name.
