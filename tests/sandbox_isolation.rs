@@ -260,8 +260,7 @@ fn private_tmp_is_a_fresh_tmpfs_when_nothing_lives_in_host_tmp() {
     let line = run
         .stdout
         .lines()
-        .filter(|l| l.split_whitespace().nth(4) == Some("/tmp"))
-        .last()
+        .rfind(|l| l.split_whitespace().nth(4) == Some("/tmp"))
         .unwrap_or_else(|| panic!("no mount on /tmp: {}", run.stdout));
     let fields: Vec<&str> = line.split_whitespace().collect();
     assert_eq!(
