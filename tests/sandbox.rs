@@ -338,15 +338,25 @@ fn allowances_without_sandbox_are_an_error() {
 }
 
 /// Runs envm under a seccomp filter (installed by a Python wrapper) that makes syscall `nr`
-/// fail with `errno`, to play a host that lacks a layer.
+/// fail with `errno`, to play a host that lacks a layer. Refusing `unshare` plays a host
+/// without user namespaces, so a `clone` into a new user namespace is refused too.
 fn envm_on_crippled_host(s: &Sbx, nr: i64, errno: i32, args: &[&str]) -> Run {
+    let clone_nr = if nr == libc::SYS_unshare {
+        libc::SYS_clone
+    } else {
+        i64::from(u32::MAX)
+    };
+    let newuser = libc::CLONE_NEWUSER;
     let wrapper = format!(
         r#"
 import ctypes, os, struct, sys
 libc = ctypes.CDLL(None, use_errno=True)
 prog = b"".join([
     struct.pack("HBBI", 0x20, 0, 0, 0),             # ld nr
-    struct.pack("HBBI", 0x15, 0, 1, {nr}),          # jeq nr
+    struct.pack("HBBI", 0x15, 3, 0, {nr}),          # jeq nr -> deny
+    struct.pack("HBBI", 0x15, 0, 3, {clone_nr}),    # jeq clone (with user ns flag) -> flags
+    struct.pack("HBBI", 0x20, 0, 0, 16),            # ld flags (low word of arg 0)
+    struct.pack("HBBI", 0x45, 0, 1, {newuser}),     # jset CLONE_NEWUSER -> deny
     struct.pack("HBBI", 0x06, 0, 0, 0x50000 | {errno}),
     struct.pack("HBBI", 0x06, 0, 0, 0x7fff0000),    # allow
 ])

@@ -227,3 +227,51 @@ fn doctor_lists_mount_and_pid_namespaces() {
         assert_eq!(check["ok"], true, "{check}");
     }
 }
+
+/// A run whose folders all lie outside `/tmp` gets a fresh tmpfs as `/tmp` (mounted in its own
+/// namespace: no host folder is made per run), writable and empty.
+#[test]
+fn private_tmp_is_a_fresh_tmpfs_when_nothing_lives_in_host_tmp() {
+    let envm = crate::support::envm_bin();
+    let Ok(base) = tempfile::Builder::new()
+        .prefix("envm-fresh-tmp-")
+        .tempdir_in("/var/tmp")
+    else {
+        return; // no /var/tmp to keep the test's folders out of /tmp
+    };
+    if envm.starts_with("/tmp") {
+        return; // envm itself would have to be kept visible in the private /tmp
+    }
+    let root = base.path().canonicalize().unwrap();
+    let (home, project) = (root.join("home"), root.join("project"));
+    crate::support::write_file(&project.join("envm.toml"), "[tools]\n");
+    std::fs::create_dir_all(&home).unwrap();
+    let script = r#"echo "TMPDIR=$TMPDIR"; grep ' /tmp ' /proc/self/mountinfo; echo x > /tmp/made && ls -A /tmp"#;
+    let mut cmd = std::process::Command::new(&envm);
+    cmd.args(["exec", "--sandbox", "--", "/bin/sh", "-c", script])
+        .current_dir(&project)
+        .env("HOME", &home)
+        .env("ENVM_HOME", root.join("envm"))
+        .env("PATH", "/usr/bin:/bin");
+    let run = Run::of(cmd).ok();
+    assert!(run.stdout.contains("TMPDIR=/tmp\n"), "{}", run.stdout);
+    // mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS... - FSTYPE SOURCE OPTIONS; the
+    // last line for /tmp is the mount visible there.
+    let line = run
+        .stdout
+        .lines()
+        .rfind(|l| l.split_whitespace().nth(4) == Some("/tmp"))
+        .unwrap_or_else(|| panic!("no mount on /tmp: {}", run.stdout));
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(
+        fields[3], "/",
+        "a bind of a host folder, not a fresh tmpfs: {line}"
+    );
+    let fstype = fields.iter().skip_while(|f| **f != "-").nth(1);
+    assert_eq!(fstype, Some(&"tmpfs"), "{line}");
+    assert!(
+        run.stdout.ends_with("\nmade\n"),
+        "not empty before: {}",
+        run.stdout
+    );
+}

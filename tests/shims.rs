@@ -345,7 +345,7 @@ fn concurrent_reshims_never_break_a_running_shim() {
         .iter()
         .map(|name| {
             let path = env.root().join(name);
-            std::fs::copy(crate::support::envm_bin(), &path).unwrap();
+            executable_copy(&crate::support::envm_bin(), &path);
             path
         })
         .collect();
@@ -381,6 +381,30 @@ fn concurrent_reshims_never_break_a_running_shim() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for r in reshimmers {
         assert!(r.join().unwrap() > 2, "reshims did not run concurrently");
+    }
+}
+
+/// Makes `dst` a runnable copy of the executable `src`. A hard link needs no write at all;
+/// a real copy is written through an fd that a fork in another test thread can inherit until
+/// that child execs, and running the copy meanwhile fails with ETXTBSY ("Text file busy"), so
+/// it is retried until no such writer is left (once it ran, none can appear: the fd is gone).
+fn executable_copy(src: &std::path::Path, dst: &std::path::Path) {
+    if std::fs::hard_link(src, dst).is_ok() {
+        return;
+    }
+    std::fs::copy(src, dst).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match Command::new(dst).arg("--version").output() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                assert!(std::time::Instant::now() < deadline, "{dst:?} stays busy");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => {
+                other.unwrap();
+                return;
+            }
+        }
     }
 }
 

@@ -1,11 +1,11 @@
-//! Waiting for a sandboxed process while passing signals on to it, for the three waiters of a
-//! run: envm itself, the child that created the namespaces, and the PID namespace's init.
+//! Waiting for a sandboxed process while passing signals on to it, for the two waiters of a
+//! run: envm itself and the PID namespace's init.
 //!
 //! The command never runs as PID 1: a namespace's init ignores every signal it has no
-//! handler for, so `kill -TERM` and forwarded ^C would be lost. envm's own init (a forked
+//! handler for, so `kill -TERM` and forwarded ^C would be lost. envm's own init (a cloned
 //! copy of envm that never execs) forks the command, forwards signals to it, reaps whatever
-//! gets reparented to it, and exits with the command's status as soon as the command ends;
-//! the kernel then kills every process left in the namespace, so nothing outlives the run.
+//! gets reparented to it, and once the command ends kills and reaps everything left in the
+//! namespace ([`end_namespace`]) before it reports, so nothing outlives the run.
 //! Everything here is async-signal-safe and allocation-free (it runs after fork).
 
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -51,17 +51,47 @@ fn signal_set() -> libc::sigset_t {
     }
 }
 
-/// Blocks (`true`) or unblocks the forwarded signals, so none is lost between a fork and the
-/// handler that passes it on.
-pub fn block_forwarded(block: bool) {
+/// Blocks the forwarded signals and returns the mask before, so none is lost or fatal between
+/// a fork and the handler that passes it on. [`restore_mask`] undoes it.
+pub fn block_forwarded() -> libc::sigset_t {
     let set = signal_set();
-    let how = if block {
-        libc::SIG_BLOCK
-    } else {
-        libc::SIG_UNBLOCK
-    };
-    // SAFETY: changing this thread's mask with a valid set.
-    unsafe { libc::sigprocmask(how, &set, std::ptr::null_mut()) };
+    // SAFETY: changing this thread's mask with a valid set; the old one is written to `old`.
+    unsafe {
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigprocmask(libc::SIG_BLOCK, &set, &mut old);
+        old
+    }
+}
+
+/// Puts back the signal mask [`block_forwarded`] returned.
+pub fn restore_mask(old: &libc::sigset_t) {
+    // SAFETY: setting this thread's mask from a valid set.
+    unsafe { libc::sigprocmask(libc::SIG_SETMASK, old, std::ptr::null_mut()) };
+}
+
+/// Gives the forwarded signals their default action again (a process about to exec, which
+/// must not run a handler inherited from its parent meanwhile).
+pub fn reset_forwarded() {
+    for sig in FORWARDED {
+        // SAFETY: restoring the default disposition.
+        unsafe { libc::signal(sig, libc::SIG_DFL) };
+    }
+}
+
+/// For a PID namespace's init whose command has ended: kills every other process left in the
+/// namespace and reaps them all, so nothing of the run is alive once the init reports.
+pub fn end_namespace() {
+    let mut status = 0;
+    loop {
+        // SAFETY: from a namespace's init, -1 reaches every other process in it.
+        unsafe { libc::kill(-1, libc::SIGKILL) };
+        // SAFETY: reaping our own children, reparented orphans included.
+        let rc = unsafe { libc::waitpid(-1, &mut status, 0) };
+        // SAFETY: reading this thread's errno.
+        if rc < 0 && unsafe { *libc::__errno_location() } == libc::ECHILD {
+            return;
+        }
+    }
 }
 
 /// Sends every forwarded signal this process receives on to `pid`. With `skip_kernel`,
@@ -104,4 +134,16 @@ pub fn wait_for(pid: libc::pid_t, reap_all: bool) -> i32 {
     } else {
         libc::WEXITSTATUS(status)
     }
+}
+
+/// Whether envm has gone (the read end of the report pipe closed): `report_fd` is its write
+/// end.
+pub fn envm_is_gone(report_fd: i32) -> bool {
+    let mut poll = libc::pollfd {
+        fd: report_fd,
+        events: 0,
+        revents: 0,
+    };
+    // SAFETY: polling one fd without waiting; a pipe with no reader reports POLLERR.
+    unsafe { libc::poll(&mut poll, 1, 0) > 0 && poll.revents & libc::POLLERR != 0 }
 }

@@ -194,13 +194,13 @@ pub fn allow_beneath(ruleset_fd: i32, path: &std::ffi::CStr, access: u64) -> Res
     if rc != 0 { Err(errno()) } else { Ok(()) }
 }
 
-/// Mounts a fresh, empty tmpfs (mode 1777, nosuid, nodev) on /dev/shm.
-pub fn mount_private_shm() -> Result<(), i32> {
-    // SAFETY: mount with static strings.
+/// Mounts a fresh, empty tmpfs (mode 1777, nosuid, nodev) on `dir` (/tmp, /dev/shm).
+pub fn mount_tmpfs(dir: &std::ffi::CStr) -> Result<(), i32> {
+    // SAFETY: mount with NUL-terminated strings.
     let rc = unsafe {
         libc::mount(
             c"tmpfs".as_ptr(),
-            c"/dev/shm".as_ptr(),
+            dir.as_ptr(),
             c"tmpfs".as_ptr(),
             libc::MS_NOSUID | libc::MS_NODEV,
             c"mode=1777".as_ptr().cast(),

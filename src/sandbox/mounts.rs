@@ -21,7 +21,7 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::SandboxError;
-use super::mount_api::mount_private_shm;
+use super::mount_api::mount_tmpfs;
 use super::mount_api::{
     MOUNT_ATTR_NODEV, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, Node, bind, make_private,
 };
@@ -40,6 +40,8 @@ pub struct MountPlan {
     kept: Vec<(Node, Node, u64)>,
     /// (private folder, the system folder it replaces): `/tmp`.
     private: Vec<(Node, Node)>,
+    /// Whether /tmp is replaced by a fresh tmpfs instead.
+    fresh_tmp: bool,
     /// Whether /dev/shm exists, to be replaced by a fresh tmpfs.
     shm: bool,
     /// Landlock's full rights on this kernel, for the rule on the fresh /dev/shm.
@@ -65,8 +67,8 @@ pub struct Request<'a> {
     /// The paths the run reads (project, toolchains, the program, `--allow-read` paths): kept
     /// visible, with the writable roots, if they lie under `/tmp` (none may lie in `/dev/shm`).
     pub visible: Vec<PathBuf>,
-    /// The private folder that replaces `/tmp` (canonical).
-    pub tmp: &'a Path,
+    /// The host folder that replaces `/tmp` (canonical); `None`: a fresh tmpfs does.
+    pub tmp: Option<&'a Path>,
 }
 
 fn c_path(path: &Path) -> Result<CString, SandboxError> {
@@ -275,6 +277,26 @@ fn real_paths<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> Vec<PathBuf> {
         .collect()
 }
 
+fn tmp_root() -> Result<PathBuf, SandboxError> {
+    Path::new("/tmp")
+        .canonicalize()
+        .map_err(|source| SandboxError::BadPath {
+            path: PathBuf::from("/tmp"),
+            source,
+        })
+}
+
+/// Whether any of `paths` (roots a run needs) lies under /tmp: the private /tmp must then be
+/// a host folder they are bound back into, not a fresh tmpfs.
+pub fn any_under_tmp<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> bool {
+    let Ok(tmp_root) = tmp_root() else {
+        return false;
+    };
+    real_paths(paths)
+        .iter()
+        .any(|p| p.starts_with(&tmp_root) && *p != tmp_root)
+}
+
 /// Works out every mount (before the fork): see the module comment.
 pub fn prepare(req: &Request) -> Result<MountPlan, SandboxError> {
     let writable = real_paths(req.writable.iter());
@@ -289,7 +311,10 @@ pub fn prepare(req: &Request) -> Result<MountPlan, SandboxError> {
     // The private folders themselves are never kept (each replaces its system folder).
     let visible: Vec<PathBuf> = real_paths(writable.iter().chain(&req.visible))
         .into_iter()
-        .filter(|p| !p.starts_with(req.tmp) && !req.tmp.starts_with(p))
+        .filter(|p| {
+            req.tmp
+                .is_none_or(|tmp| !p.starts_with(tmp) && !tmp.starts_with(p))
+        })
         .collect();
 
     let mut plan = MountPlan::default();
@@ -310,25 +335,34 @@ pub fn prepare(req: &Request) -> Result<MountPlan, SandboxError> {
             });
         }
         plan.shm = true;
-        plan.full_access = <landlock::AccessFs as landlock::Access>::from_all(landlock::ABI::from(
-            super::landlock::kernel_abi(),
-        ))
-        .bits();
     }
-    let tmp_root = Path::new("/tmp")
-        .canonicalize()
-        .map_err(|source| SandboxError::BadPath {
-            path: PathBuf::from("/tmp"),
-            source,
-        })?;
-    plan.kept.extend(keep_under(
-        &tmp_root,
-        req.tmp,
-        &visible,
-        &writable,
-        &mut closed,
-    )?);
-    plan.private.push((node(req.tmp)?, system_node("/tmp")?));
+    plan.full_access = <landlock::AccessFs as landlock::Access>::from_all(landlock::ABI::from(
+        super::landlock::kernel_abi(),
+    ))
+    .bits();
+    let tmp_root = tmp_root()?;
+    match req.tmp {
+        Some(tmp) => {
+            plan.kept.extend(keep_under(
+                &tmp_root,
+                tmp,
+                &visible,
+                &writable,
+                &mut closed,
+            )?);
+            plan.private.push((node(tmp)?, system_node("/tmp")?));
+        }
+        None if visible
+            .iter()
+            .any(|p| p.starts_with(&tmp_root) && *p != tmp_root) =>
+        {
+            return Err(SandboxError::Io {
+                what: "a root under /tmp needs a host folder for the private /tmp".into(),
+                source: std::io::Error::from(std::io::ErrorKind::InvalidInput),
+            });
+        }
+        None => plan.fresh_tmp = true,
+    }
     for dir in &closed {
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o111));
     }
@@ -355,10 +389,11 @@ pub fn apply(plan: &MountPlan, ruleset_fd: i32) -> Result<(), StepError> {
         bind(private, system, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
             .map_err(|e| ("private /tmp and /dev/shm", e))?;
     }
-    if plan.shm {
-        mount_private_shm().map_err(|e| ("private /tmp and /dev/shm", e))?;
+    let fresh = [(plan.fresh_tmp, c"/tmp"), (plan.shm, c"/dev/shm")];
+    for (_, dir) in fresh.iter().filter(|(wanted, _)| *wanted) {
+        mount_tmpfs(dir).map_err(|e| ("private /tmp and /dev/shm", e))?;
         if ruleset_fd >= 0 {
-            allow_beneath(ruleset_fd, c"/dev/shm", plan.full_access)
+            allow_beneath(ruleset_fd, dir, plan.full_access)
                 .map_err(|e| ("private /tmp and /dev/shm", e))?;
         }
     }

@@ -32,6 +32,23 @@ fn errno(e: rustix::io::Errno) -> i32 {
     e.raw_os_error()
 }
 
+/// `clone` without a new stack or shared memory (so a fork) into new namespaces; the child
+/// continues on a copy of this stack. Its pid, 0 in the child, or -1.
+pub fn clone_into(flags: libc::c_int) -> libc::pid_t {
+    // SAFETY: no CLONE_VM and no stack: the child gets a copy-on-write copy of this process,
+    // as with fork. It only runs allocation-free code that ends in execve or _exit.
+    unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (flags | libc::SIGCHLD) as libc::c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        ) as libc::pid_t
+    }
+}
+
 /// `unshare(CLONE_NEWUSER)`. Failing here leaves the process as it was, so the caller may
 /// fall back.
 pub fn unshare_user() -> Result<(), i32> {

@@ -31,9 +31,9 @@ pub const STEPS: [&str; 19] = [
 /// Steps whose failure means a layer this host does not offer (not a broken set-up).
 pub fn missing_layer(step: &str, source: &std::io::Error) -> Option<String> {
     Some(match step {
-        "user namespace" => format!(
-            "user namespaces, needed for the mount and PID namespaces (unshare refused: {source})"
-        ),
+        "user namespace" => {
+            format!("user namespaces, needed for the mount and PID namespaces (refused: {source})")
+        }
         "mount and PID namespaces" => {
             format!("mount and PID namespaces (unshare refused: {source})")
         }

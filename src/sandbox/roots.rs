@@ -143,14 +143,14 @@ impl Site {
     }
 }
 
-/// Everything `settings` lets a run of `program` at `site` touch, `tmp` being its private
-/// temp dir. Sets the private tool caches in `env` (over any value already there).
+/// Everything `settings` lets a run of `program` at `site` touch (but its private temp dir,
+/// which the caller adds). Sets the private tool caches in `env` (over any value already
+/// there).
 pub fn compute(
     settings: &Settings,
     layout: &Layout,
     site: &Site,
     program: &Path,
-    tmp: &Path,
     env: &mut Vec<(OsString, OsString)>,
 ) -> Result<Roots, SandboxError> {
     let own: Vec<PathBuf> = [layout.data.as_path(), layout.config.as_path()]
@@ -185,7 +185,6 @@ pub fn compute(
         roots.write.push(site.project.clone());
         roots.write.push(cache);
     }
-    roots.write.push(tmp.to_path_buf());
     Ok(roots)
 }
 

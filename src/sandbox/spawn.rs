@@ -1,15 +1,16 @@
 //! Starting the sandboxed process: [`run_sandboxed`] does everything that allocates (paths,
-//! Landlock rules, BPF, argv/envp, the private temp dirs, the mount plan) in the parent;
-//! [`Plan::run`] forks, applies the layers in the child in a fixed order and execs, while the
-//! parent forwards signals and returns the exit code or 128+signal.
+//! Landlock rules, BPF, argv/envp, the mount plan) in the parent; [`Plan::run`] clones the
+//! child, which applies the layers in a fixed order and execs, while the parent forwards
+//! signals and returns the exit code or 128+signal.
 //!
-//! Child order: user namespace (or the seccomp socket fallback) → IPC, mount, PID (and net)
-//! namespaces → mounts ([`mounts`]) → parent-death signal → fork the PID namespace's init
-//! ([`init`]), which mounts /proc and forks the command. The command: setsid (batch runs) →
-//! drop capabilities → RLIMIT_CORE=0 → Landlock (sets no_new_privs) → close fds > 2 →
-//! seccomp → execve. Without a PID namespace (best-effort only) the first child is the
-//! command. A failing step is written to a CLOEXEC pipe as
-//! (step, errno) and the parent reports it; EOF on the pipe means execve succeeded.
+//! The child is cloned straight into new user, IPC, mount, PID (and network) namespaces, so
+//! it is PID 1 of its namespace: envm's init ([`init`]). It maps its ids, brings up loopback,
+//! makes the mounts ([`mounts`]) and a fresh /proc, sets the parent-death signal and forks
+//! the command: setsid (batch runs) → drop capabilities → RLIMIT_CORE=0 → Landlock (sets
+//! no_new_privs) → close fds > 2 → seccomp → execve. Best-effort runs on hosts refusing those
+//! namespaces get a child that becomes the command itself. A failing step is written to a
+//! CLOEXEC pipe as (step, errno); the init writes the exit status on the same pipe once every
+//! process of the run has ended, and envm sleeps on it until then.
 
 use landlock::{RulesetCreated, RulesetStatus};
 use seccompiler::BpfProgram;
@@ -55,8 +56,10 @@ pub struct Plan {
     new_session: bool,
     last_cap: u32,
     root: bool,
+    /// The signal mask envm had before blocking the forwarded signals; the command gets it.
+    saved_mask: libc::sigset_t,
     // Dropped after `mounts` (which reopens folders inside them for deletion).
-    _tmp: tempfile::TempDir,
+    _tmp: Option<tempfile::TempDir>,
 }
 
 fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> SandboxError {
@@ -109,20 +112,8 @@ pub fn run_sandboxed(
         );
     }
     let site = roots::Site::locate(project_dir, env)?;
-    let tmp = tempfile::Builder::new()
-        .prefix("envm-sandbox-")
-        .tempdir()
-        .map_err(io_err("cannot create the sandbox's private temp dir"))?;
-    let tmp_path = tmp
-        .path()
-        .canonicalize()
-        .map_err(io_err("cannot open the sandbox's private temp dir"))?;
-
     let (mut env, _dropped) = env_filter::filter(env, &settings.allow_env);
     env.retain(|(k, _)| !["TMPDIR", "TMP", "TEMP"].contains(&k.to_string_lossy().as_ref()));
-    for key in ["TMPDIR", "TMP", "TEMP"] {
-        env.push((key.into(), tmp_path.clone().into_os_string()));
-    }
     let path_var = env
         .iter()
         .find(|(k, _)| k == "PATH")
@@ -133,23 +124,40 @@ pub fn run_sandboxed(
             program: program.to_os_string(),
         })?;
 
-    let roots = roots::compute(settings, layout, &site, &resolved, &tmp_path, &mut env)?;
+    let mut roots = roots::compute(settings, layout, &site, &resolved, &mut env)?;
+    let joined =
+        |a: &[PathBuf], b: &[PathBuf]| -> Vec<PathBuf> { a.iter().chain(b).cloned().collect() };
+    let writable = joined(&roots.write, &roots.allowed_write);
+    let visible = joined(&roots.read, &roots.allowed_read);
+    // The private /tmp is a fresh tmpfs mounted in the child, with no host folder made (and
+    // deleted) per run, unless a root the run needs lies under /tmp (it is then bound back
+    // into a host folder that replaces /tmp) or the run may get no mount namespace at all
+    // (best-effort: its $TMPDIR must exist on the host).
+    let host_tmp = settings.best_effort || mounts::any_under_tmp(writable.iter().chain(&visible));
+    let tmp = host_tmp
+        .then(|| {
+            tempfile::Builder::new()
+                .prefix("envm-sandbox-")
+                .tempdir()
+                .map_err(io_err("cannot create the sandbox's private temp dir"))
+        })
+        .transpose()?;
+    let tmp_path = tmp
+        .as_ref()
+        .map(|t| t.path().canonicalize())
+        .transpose()
+        .map_err(io_err("cannot open the sandbox's private temp dir"))?;
+    for key in ["TMPDIR", "TMP", "TEMP"] {
+        let dir = tmp_path.as_deref().unwrap_or(Path::new("/tmp"));
+        env.push((key.into(), dir.as_os_str().to_os_string()));
+    }
+    roots.write.extend(tmp_path.clone());
     // The mount namespace's read-only paths and private /tmp and /dev/shm (see `mounts`).
     let mounts = mounts::prepare(&mounts::Request {
         layout,
-        writable: roots
-            .write
-            .iter()
-            .chain(&roots.allowed_write)
-            .cloned()
-            .collect(),
-        visible: roots
-            .read
-            .iter()
-            .chain(&roots.allowed_read)
-            .cloned()
-            .collect(),
-        tmp: &tmp_path,
+        writable,
+        visible,
+        tmp: tmp_path.as_deref(),
     })?;
     let ruleset = if ll::kernel_abi() >= 1 {
         Some(ll::build(roots)?)
@@ -193,30 +201,54 @@ pub fn run_sandboxed(
         new_session: !interactive,
         last_cap: namespaces::last_cap(),
         root: rustix::process::geteuid().is_root(),
+        // SAFETY: an all-zero sigset is a valid (empty) set; `run` fills it.
+        saved_mask: unsafe { std::mem::zeroed() },
         _tmp: tmp,
     };
     plan.run()
 }
 
-impl Plan {
-    /// Forks, sandboxes and execs the child, waits for it; the exit code or 128+signal.
-    pub fn run(mut self) -> Result<i32, SandboxError> {
-        // Blocked until envm's handler can pass them on: a signal that arrives while the
-        // child starts is then forwarded, not lost or fatal to envm alone.
-        init::block_forwarded(true);
-        let spawned = self.spawn_until_running();
-        if let Ok((pid, _)) = spawned {
-            init::forward_to(pid, !self.new_session);
+/// How the child is started: as the init of its own user, IPC, mount, PID (and network)
+/// namespaces, with a user (IPC and network) namespace only, or with none (best-effort runs).
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Isolated,
+    NetworkOnly,
+    Bare,
+}
+
+/// A record on the report pipe whose step is this is the run's exit status, not a failure.
+const STATUS_RECORD: u32 = u32::MAX;
+
+fn namespace_flags(mode: Mode, no_network: bool) -> libc::c_int {
+    let net = if no_network { libc::CLONE_NEWNET } else { 0 };
+    match mode {
+        Mode::Isolated => {
+            libc::CLONE_NEWUSER | libc::CLONE_NEWIPC | libc::CLONE_NEWNS | libc::CLONE_NEWPID | net
         }
-        init::block_forwarded(false);
-        let (pid, status_fd) = spawned?;
-        Ok(wait_status(pid, status_fd))
+        Mode::NetworkOnly => libc::CLONE_NEWUSER | libc::CLONE_NEWIPC | net,
+        Mode::Bare => 0,
+    }
+}
+
+impl Plan {
+    /// Starts the sandboxed command, waits for it; the exit code or 128+signal.
+    ///
+    /// The forwarded signals are blocked before the child is made and stay blocked until
+    /// envm's handler knows whom to pass them to, so a signal that arrives meanwhile is
+    /// forwarded, never lost or fatal to envm alone; the child restores the old mask before
+    /// execve. envm then sleeps on one pipe until the run's init reports the exit status.
+    pub fn run(mut self) -> Result<i32, SandboxError> {
+        self.saved_mask = init::block_forwarded();
+        let outcome = self.spawn_and_wait();
+        init::restore_mask(&self.saved_mask);
+        outcome
     }
 
-    fn spawn_until_running(&mut self) -> Result<(libc::pid_t, OwnedFd), SandboxError> {
+    fn spawn_and_wait(&mut self) -> Result<i32, SandboxError> {
         loop {
             match self.spawn_once()? {
-                Spawned::Running(pid, status_fd) => return Ok((pid, status_fd)),
+                Spawned::Exited(code) => return Ok(code),
                 Spawned::MapsRefused if self.must_isolate() => {
                     return Err(SandboxError::Unavailable {
                         missing: vec!["user namespaces, needed for the mount and PID namespaces (one was created but ids could not be mapped into it: an LSM refused)".into()],
@@ -231,13 +263,48 @@ impl Plan {
         }
     }
 
+    /// Clones the child in the most isolated mode the host allows (only the full one unless
+    /// best-effort).
+    fn start_child(&self) -> Result<(libc::pid_t, Mode), SandboxError> {
+        let modes: &[Mode] = match (self.use_userns, self.must_isolate()) {
+            (false, _) => &[Mode::Bare],
+            (true, true) => &[Mode::Isolated],
+            (true, false) => &[Mode::Isolated, Mode::NetworkOnly, Mode::Bare],
+        };
+        let mut refused = 0;
+        for &mode in modes {
+            let pid = match mode {
+                // SAFETY: the child only runs allocation-free code ending in execve or _exit.
+                Mode::Bare => unsafe { libc::fork() },
+                _ => namespaces::clone_into(namespace_flags(mode, self.no_network)),
+            };
+            if pid >= 0 {
+                return Ok((pid, mode));
+            }
+            refused = errno_now();
+        }
+        let source = std::io::Error::from_raw_os_error(refused);
+        Err(match self.use_userns {
+            true => SandboxError::Unavailable {
+                missing: missing_layer("user namespace", &source)
+                    .into_iter()
+                    .collect(),
+            },
+            false => SandboxError::Setup {
+                stage: "fork",
+                source,
+            },
+        })
+    }
+
     fn spawn_once(&self) -> Result<Spawned, SandboxError> {
         let clone = |r: &RulesetCreated| {
             r.try_clone()
                 .map_err(io_err("cannot duplicate the Landlock ruleset"))
         };
         let ruleset = self.ruleset.as_ref().map(clone).transpose()?;
-        // A second handle on the same ruleset, for the rule the init adds on the new /proc.
+        // A second handle on the same ruleset, for the rules the init adds on the new /proc
+        // and /dev/shm.
         let rules_fd: Option<OwnedFd> = self
             .ruleset
             .as_ref()
@@ -246,52 +313,47 @@ impl Plan {
             .and_then(Into::into);
         let rules_fd = rules_fd.as_ref().map_or(-1, |fd| fd.as_raw_fd());
         let (read_fd, write_fd) = pipe()?;
-        let (status_read, status_write) = pipe()?;
-        // SAFETY: both ends were just created and are owned here alone.
-        let status_read = unsafe { OwnedFd::from_raw_fd(status_read) };
-        let parent = rustix::process::getpid();
-        // SAFETY: the child only runs `child_main`, which does not allocate and ends in execve
-        // or _exit.
-        let pid = unsafe { libc::fork() };
-        if pid < 0 {
-            return Err(SandboxError::Setup {
-                stage: "fork",
-                source: std::io::Error::last_os_error(),
-            });
-        }
-        if pid == 0 {
-            // SAFETY: closing our copies of the read ends.
-            unsafe {
-                libc::close(read_fd);
-                libc::close(status_read.as_raw_fd());
+        // SAFETY: just created and owned here alone.
+        let report = unsafe { OwnedFd::from_raw_fd(read_fd) };
+        let parent = rustix::process::getpid().as_raw_nonzero().get();
+        let (pid, mode) = match self.start_child() {
+            Ok(started) => started,
+            Err(e) => {
+                // SAFETY: closing the unused write end.
+                unsafe { libc::close(write_fd) };
+                return Err(e);
             }
-            let fds = ChildFds {
-                rules: rules_fd,
-                report: write_fd,
-                status: status_write,
-            };
-            self.child_main(ruleset, fds, parent.as_raw_nonzero().get());
+        };
+        if pid == 0 {
+            // SAFETY: closing our copy of the read end.
+            unsafe { libc::close(read_fd) };
+            match mode {
+                Mode::Isolated => self.init_main(ruleset, rules_fd, write_fd),
+                _ => self.bare_main(ruleset, mode, write_fd, parent),
+            }
         }
         drop(ruleset);
-        // SAFETY: closing the parent's copies of the write ends.
-        unsafe {
-            libc::close(write_fd);
-            libc::close(status_write);
-        }
+        // SAFETY: closing the parent's copy of the write end.
+        unsafe { libc::close(write_fd) };
+        init::forward_to(pid, !self.new_session);
+        init::restore_mask(&self.saved_mask);
         let mut buf = [0u8; 8];
-        let n = read_full(read_fd, &mut buf);
-        // SAFETY: done with the read end.
-        unsafe { libc::close(read_fd) };
-        if n < 8 {
-            return Ok(Spawned::Running(pid, status_read));
+        let n = read_full(report.as_raw_fd(), &mut buf);
+        init::block_forwarded();
+        let step = u32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]);
+        let value = i32::from_ne_bytes([buf[4], buf[5], buf[6], buf[7]]);
+        if n == 8 && step == STATUS_RECORD {
+            // The init reported after every process of the run ended; it still leaves its
+            // namespaces (an RCU grace period), which envm need not wait for.
+            return Ok(Spawned::Exited(value));
         }
-        let step = u32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
-        let errno = i32::from_ne_bytes([buf[4], buf[5], buf[6], buf[7]]);
-        let mut status = 0;
-        // SAFETY: reaping the child that reported its failure.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
-        let step = STEPS.get(step).copied().unwrap_or("set-up");
-        let source = std::io::Error::from_raw_os_error(errno);
+        let code = init::wait_for(pid, false);
+        if n < 8 {
+            // No record: the command exec'd outside a PID namespace, or the init was killed.
+            return Ok(Spawned::Exited(code));
+        }
+        let step = STEPS.get(step as usize).copied().unwrap_or("set-up");
+        let source = std::io::Error::from_raw_os_error(value);
         Err(match step {
             "writing uid_map" | "writing setgroups" | "writing gid_map" => {
                 return Ok(Spawned::MapsRefused);
@@ -314,48 +376,30 @@ impl Plan {
         !self.best_effort
     }
 
-    /// The forked child: enters the namespaces and makes the mounts, then either becomes the
-    /// command (no PID namespace) or forks the namespace's init. Never returns.
-    fn child_main(&self, ruleset: Option<RulesetCreated>, fds: ChildFds, parent: i32) -> ! {
-        let report_fd = fds.report;
+    /// A child without mount and PID namespaces (best-effort runs only): maps its ids when in
+    /// a user namespace, brings up loopback in its own network, and becomes the command.
+    fn bare_main(
+        &self,
+        ruleset: Option<RulesetCreated>,
+        mode: Mode,
+        report_fd: i32,
+        parent: i32,
+    ) -> ! {
         let fail = |step: &str, errno: i32| -> ! { report_failure(report_fd, step, errno) };
-        let mut in_userns = false;
-        if self.use_userns {
-            match namespaces::unshare_user() {
-                Ok(()) => in_userns = true,
-                Err(e) if self.must_isolate() => fail("user namespace", e),
-                Err(_) => {}
-            }
-        }
-        let mut isolated = false;
-        let mut own_network = false;
-        if in_userns {
-            if let Err((step, e)) = namespaces::write_maps(&self.maps) {
-                fail(step, e);
-            }
-            match namespaces::unshare_layers(self.no_network, true) {
-                Ok(()) => (isolated, own_network) = (true, self.no_network),
-                Err(e) if self.must_isolate() => fail("mount and PID namespaces", e),
-                Err(_) => own_network = namespaces::unshare_layers(self.no_network, false).is_ok(),
-            }
+        if mode == Mode::NetworkOnly
+            && let Err((step, e)) = namespaces::write_maps(&self.maps)
+        {
+            fail(step, e);
         }
         let mut filter = &self.filter;
-        if own_network {
+        if mode == Mode::NetworkOnly && self.no_network {
             // Without lo only loopback inside breaks; the host stays unreachable.
             let _ = namespaces::loopback_up();
         } else if self.no_network {
             filter = &self.fallback_filter;
             note(b"envm: sandbox: user namespaces are refused here; network is cut by the seccomp socket filter instead (AF_UNIX only)\n");
         }
-        if isolated && let Err((step, e)) = mounts::apply(&self.mounts, fds.rules) {
-            if !self.best_effort {
-                fail(step, e);
-            }
-            note(b"envm: sandbox (best-effort): some read-only or private mounts failed\n");
-        }
-        if !isolated {
-            note(NO_ISOLATION);
-        }
+        note(NO_ISOLATION);
         let death = rustix::process::Signal::KILL;
         if rustix::process::set_parent_process_death_signal(Some(death)).is_err() {
             fail("parent-death signal", errno_now());
@@ -364,98 +408,67 @@ impl Plan {
             // SAFETY: the parent is already gone; leave quietly.
             unsafe { libc::_exit(1) };
         }
-        if !isolated {
-            self.exec_command(ruleset, filter, report_fd, &self.envp_ptrs);
-        }
-        let mut lifeline = [0; 2];
-        // SAFETY: pipe2 fills the two-element array.
-        if unsafe { libc::pipe2(lifeline.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-            fail("starting the PID namespace's init", errno_now());
-        }
-        // SAFETY: the new process (PID 1 of the namespace) only runs `init_main`.
-        let init_pid = unsafe { libc::fork() };
-        if init_pid < 0 {
-            fail("starting the PID namespace's init", errno_now());
-        }
-        if init_pid == 0 {
-            // SAFETY: closing our copy of the lifeline's write end.
-            unsafe { libc::close(lifeline[1]) };
-            // SAFETY: the status pipe is this process's alone to write.
-            unsafe { libc::close(fds.status) };
-            self.init_main(ruleset, fds.rules, filter, report_fd, lifeline[0]);
-        }
-        drop(ruleset);
-        // SAFETY: closing fds this process no longer needs (the init holds its own copies).
-        unsafe {
-            libc::close(report_fd);
-            libc::close(lifeline[0]);
-        }
-        // Signals the kernel sends to our group (a terminal's ^C) reach the init by themselves.
-        init::forward_to(init_pid, true);
-        init::block_forwarded(false);
-        let code = init::wait_for(init_pid, false);
-        // envm learns the status here, not from our exit: leaving the mount namespace waits
-        // for an RCU grace period (milliseconds), and nothing of the run is left but us.
-        // SAFETY: writing a stack buffer, then leaving without the parent's destructors.
-        unsafe {
-            libc::write(fds.status, code.to_ne_bytes().as_ptr().cast(), 4);
-            libc::_exit(code)
-        }
+        self.exec_command(ruleset, filter, report_fd, &self.envp_ptrs)
     }
 
-    /// PID 1 of the run's namespace: mounts /proc, forks the command, forwards signals to it,
-    /// reaps orphans and exits with the command's status (which ends every other process in
-    /// the namespace). Never returns.
-    fn init_main(
-        &self,
-        ruleset: Option<RulesetCreated>,
-        rules_fd: i32,
-        filter: &BpfProgram,
-        report_fd: i32,
-        lifeline: i32,
-    ) -> ! {
-        let death = rustix::process::Signal::KILL;
-        if rustix::process::set_parent_process_death_signal(Some(death)).is_err() {
-            report_failure(report_fd, "parent-death signal", errno_now());
+    /// PID 1 of the run's namespaces, cloned straight from envm: maps its ids, brings up
+    /// loopback, makes the mounts and a fresh /proc, forks the command, forwards signals to
+    /// it and reaps orphans. Once the command ends it kills and reaps whatever is left, then
+    /// writes the exit status on the report pipe and exits with it. Never returns.
+    fn init_main(&self, ruleset: Option<RulesetCreated>, rules_fd: i32, report_fd: i32) -> ! {
+        let fail = |step: &str, errno: i32| -> ! { report_failure(report_fd, step, errno) };
+        if let Err((step, e)) = namespaces::write_maps(&self.maps) {
+            fail(step, e);
         }
-        let mut poll = libc::pollfd {
-            fd: lifeline,
-            events: 0,
-            revents: 0,
-        };
-        // SAFETY: polling one fd without waiting; a hang-up means the first child is gone.
-        if unsafe { libc::poll(&mut poll, 1, 0) } != 0 {
-            // SAFETY: leaving quietly; the namespace dies with us.
-            unsafe { libc::_exit(1) };
+        if self.no_network {
+            // Without lo only loopback inside breaks; the host stays unreachable.
+            let _ = namespaces::loopback_up();
         }
-        // SAFETY: done with the lifeline.
-        unsafe { libc::close(lifeline) };
+        if let Err((step, e)) = mounts::apply(&self.mounts, rules_fd) {
+            if !self.best_effort {
+                fail(step, e);
+            }
+            note(b"envm: sandbox (best-effort): some read-only or private mounts failed\n");
+        }
         match mounts::mount_proc() {
             Ok(()) if rules_fd >= 0 => {
                 if let Err(e) = mounts::allow_beneath(rules_fd, c"/proc", mounts::READ_ACCESS) {
-                    report_failure(report_fd, "mounting /proc", e);
+                    fail("mounting /proc", e);
                 }
             }
             Ok(()) => {}
-            Err(e) if !self.best_effort => report_failure(report_fd, "mounting /proc", e),
+            Err(e) if !self.best_effort => fail("mounting /proc", e),
             Err(_) => note(b"envm: sandbox (best-effort): NOT enforced: a private /proc (host processes' /proc entries stay visible)\n"),
         }
-        // SAFETY: the command process only runs `exec_command`.
-        let command = unsafe { libc::fork() };
+        let death = rustix::process::Signal::KILL;
+        if rustix::process::set_parent_process_death_signal(Some(death)).is_err() {
+            fail("parent-death signal", errno_now());
+        }
+        if init::envm_is_gone(report_fd) {
+            // SAFETY: leaving quietly; the namespaces die with us.
+            unsafe { libc::_exit(1) };
+        }
+        let command = namespaces::clone_into(0);
         if command < 0 {
-            report_failure(report_fd, "forking the command", errno_now());
+            fail("forking the command", errno_now());
         }
         if command == 0 {
-            self.exec_command(ruleset, filter, report_fd, &self.envp_isolated_ptrs);
+            self.exec_command(ruleset, &self.filter, report_fd, &self.envp_isolated_ptrs);
         }
         drop(ruleset);
-        // SAFETY: the command holds its own copy of the report pipe.
-        unsafe { libc::close(report_fd) };
+        // Signals the kernel sends to our group (a terminal's ^C) reach the command by itself.
         init::forward_to(command, true);
-        init::block_forwarded(false);
+        init::restore_mask(&self.saved_mask);
         let code = init::wait_for(command, true);
-        // SAFETY: leaving without destructors; the kernel ends the namespace's other processes.
-        unsafe { libc::_exit(code) }
+        init::end_namespace();
+        let mut record = [0u8; 8];
+        record[..4].copy_from_slice(&STATUS_RECORD.to_ne_bytes());
+        record[4..].copy_from_slice(&code.to_ne_bytes());
+        // SAFETY: writing a stack buffer, then leaving without the parent's destructors.
+        unsafe {
+            libc::write(report_fd, record.as_ptr().cast(), record.len());
+            libc::_exit(code)
+        }
     }
 
     /// The command's own set-up, then execve. Never returns.
@@ -467,7 +480,8 @@ impl Plan {
         envp: &[*const libc::c_char],
     ) -> ! {
         let fail = |step: &str, errno: i32| -> ! { report_failure(report_fd, step, errno) };
-        init::block_forwarded(false);
+        init::reset_forwarded();
+        init::restore_mask(&self.saved_mask);
         if self.new_session && rustix::process::setsid().is_err() {
             fail("setsid", errno_now());
         }
@@ -509,26 +523,8 @@ impl Plan {
     }
 }
 
-/// The fds the first child gets: a second handle on the Landlock ruleset (-1: none), the
-/// report pipe, and the pipe it writes the run's exit status to.
-struct ChildFds {
-    rules: i32,
-    report: i32,
-    status: i32,
-}
-
-/// The run's exit code: from the status pipe when the first child writes it (it then still
-/// leaves its namespaces, which envm need not wait for), else from waiting for it.
-fn wait_status(pid: libc::pid_t, status_fd: OwnedFd) -> i32 {
-    let mut buf = [0u8; 4];
-    if read_full(status_fd.as_raw_fd(), &mut buf) == 4 {
-        return i32::from_ne_bytes(buf);
-    }
-    init::wait_for(pid, false)
-}
-
 enum Spawned {
-    Running(libc::pid_t, OwnedFd),
+    Exited(i32),
     MapsRefused,
 }
 
