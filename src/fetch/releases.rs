@@ -32,6 +32,16 @@ pub struct ToolSource {
 }
 
 impl ToolSource {
+    /// A tool published on the npm registry (`npm` names its packages), with no host hint.
+    pub const fn npm(npm: &'static NpmTool) -> ToolSource {
+        ToolSource {
+            kind: SourceKind::Npm(npm),
+            host_hint: None,
+            platform: None,
+            signing: None,
+        }
+    }
+
     /// A release index read by the tool's own parser, with no host hint.
     pub const fn index(
         index_url: fn() -> String,

@@ -5,7 +5,6 @@
 use super::{Cache, Examples, KnownBins, SpecRules, ToolDef, ToolSource};
 use crate::fetch::npm::{NpmTool, X64Level};
 use crate::host::{Arch, Host, Libc};
-use crate::fetch::releases::SourceKind;
 
 pub(super) static DEF: ToolDef = ToolDef {
     name: "bun",
@@ -31,12 +30,7 @@ pub(super) static DEF: ToolDef = ToolDef {
     adds_executables: super::adds_nothing,
 };
 
-pub(super) static SOURCE: ToolSource = ToolSource {
-    kind: SourceKind::Npm(&NPM),
-    host_hint: None,
-    platform: None,
-    signing: None,
-};
+pub(super) static SOURCE: ToolSource = ToolSource::npm(&NPM);
 
 /// Hosts bun publishes builds for.
 const BUILDS: &str = "linux (x64, arm64; glibc or musl) and macOS";

@@ -4,7 +4,6 @@
 use super::{Cache, Examples, KnownBins, SpecRules, ToolDef, ToolSource};
 use crate::fetch::npm::{NpmTool, X64Level};
 use crate::host::{Arch, Host, Libc};
-use crate::fetch::releases::SourceKind;
 
 pub(super) static DEF: ToolDef = ToolDef {
     name: "deno",
@@ -30,12 +29,7 @@ pub(super) static DEF: ToolDef = ToolDef {
     adds_executables: super::adds_nothing,
 };
 
-pub(super) static SOURCE: ToolSource = ToolSource {
-    kind: SourceKind::Npm(&NPM),
-    host_hint: None,
-    platform: None,
-    signing: None,
-};
+pub(super) static SOURCE: ToolSource = ToolSource::npm(&NPM);
 
 /// deno on the npm registry.
 pub static NPM: NpmTool = NpmTool {

@@ -130,24 +130,7 @@ impl VerifyError {
 
 /// `YYYY-MM-DD HH:MM:SS UTC` for a Unix time, for error messages and records.
 pub(crate) fn utc_time(unix_secs: u64) -> String {
-    let days = unix_secs / 86_400;
-    let secs_of_day = unix_secs % 86_400;
-    // Civil-from-days (Howard Hinnant's algorithm), valid for all times after 1970.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        secs_of_day / 3600,
-        secs_of_day % 3600 / 60,
-        secs_of_day % 60
-    )
+    crate::clock::Utc::from_unix(unix_secs).readable()
 }
 
 /// Upper-case hex of key material ids (fingerprints, key ids).
