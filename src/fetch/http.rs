@@ -21,10 +21,11 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+mod error;
 mod stall;
+pub use error::{FetchError, is_disk_full};
 use stall::StallGuard;
 
-use crate::diag::Diagnostic;
 use crate::fetch::progress::{self, Display, Shown};
 
 /// How many times a transient failure is tried in all.
@@ -35,7 +36,7 @@ pub(crate) const IN_FLIGHT: usize = 16;
 /// A transfer must receive at least this much in every `ENVM_HTTP_TIMEOUT` window.
 pub const STALL_MIN_BYTES: u64 = 1024;
 /// The largest `ENVM_HTTP_TIMEOUT` (a day).
-const MAX_HTTP_TIMEOUT_SECS: u64 = 86_400;
+pub(crate) const MAX_HTTP_TIMEOUT_SECS: u64 = 86_400;
 /// `ENVM_HTTP_TIMEOUT` when unset.
 const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest version index envm reads (upstream's biggest, go's full list, is a few MiB).
@@ -44,131 +45,6 @@ pub const INDEX_CAP: u64 = 32 * 1024 * 1024;
 pub const CHECKSUMS_CAP: u64 = 4 * 1024 * 1024;
 /// What to do about a full disk.
 pub const DISK_FULL_HINT: &str = "free some space (or point ENVM_HOME at a larger disk) and run the command again; nothing was installed";
-
-/// Whether a write failed because the disk or the user's quota is full.
-pub fn is_disk_full(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT))
-}
-
-/// A failed request or download, with the URL.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error("ENVM_OFFLINE=1: not downloading {url}")]
-    Offline { url: String },
-    #[error("{url} was not found (HTTP 404)")]
-    NotFound { url: String },
-    #[error("{url} answered HTTP {status}{}", retried(*attempts))]
-    Status {
-        url: String,
-        status: u16,
-        attempts: u32,
-    },
-    #[error("cannot reach {url}{}: {reason}", retried(*attempts))]
-    Unreachable {
-        url: String,
-        reason: String,
-        attempts: u32,
-    },
-    #[error("the download of {url} broke off after {got} bytes{}: {reason}", retried(*attempts))]
-    Body {
-        url: String,
-        got: u64,
-        reason: String,
-        attempts: u32,
-    },
-    #[error(
-        "checksum mismatch for {url}\n  expected sha256 {expected}\n  got      sha256 {actual}"
-    )]
-    ChecksumMismatch {
-        url: String,
-        expected: String,
-        actual: String,
-    },
-    #[error("cannot write {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    #[error("cannot set up the HTTP client: {0}")]
-    Client(String),
-    #[error(
-        "{url} stalled: less than {STALL_MIN_BYTES} bytes arrived in {} s (after {got} bytes)",
-        window.as_secs()
-    )]
-    Stalled {
-        url: String,
-        got: u64,
-        window: Duration,
-    },
-    #[error("{url} is larger than the {} MiB envm accepts for it", cap / (1024 * 1024))]
-    TooLarge { url: String, cap: u64 },
-    #[error("disk full at {}", path.display())]
-    DiskFull { path: PathBuf },
-    #[error(
-        "ENVM_HTTP_TIMEOUT=`{0}` is not a whole number of seconds from 1 to {MAX_HTTP_TIMEOUT_SECS}"
-    )]
-    BadTimeout(String),
-}
-
-fn retried(attempts: u32) -> String {
-    if attempts > 1 {
-        format!(" (tried {attempts} times)")
-    } else {
-        String::new()
-    }
-}
-
-impl Diagnostic for FetchError {
-    fn hint(&self) -> Option<String> {
-        Some(match self {
-            FetchError::Offline { .. } => {
-                "unset ENVM_OFFLINE, or install this once while online so it is cached".into()
-            }
-            FetchError::NotFound { .. } => {
-                "check the version with `envm ls-remote TOOL`; a mirror (ENVM_*_MIRROR) may lack it"
-                    .into()
-            }
-            FetchError::Unreachable { .. } | FetchError::Status { .. } => {
-                "check the network or the mirror set in ENVM_*_MIRROR; cached indexes and downloads work with ENVM_OFFLINE=1".into()
-            }
-            FetchError::Body { .. } => "try again; the connection was cut".into(),
-            FetchError::ChecksumMismatch { .. } => {
-                "the file is not the one upstream published: nothing was installed; if a mirror serves it, check the mirror".into()
-            }
-            FetchError::Stalled { .. } => {
-                "the server or the network is too slow; try again later, use another mirror (ENVM_*_MIRROR), or raise ENVM_HTTP_TIMEOUT (seconds)".into()
-            }
-            FetchError::TooLarge { .. } => {
-                "this is not the document upstream publishes; check the mirror set in ENVM_*_MIRROR".into()
-            }
-            FetchError::DiskFull { .. } => DISK_FULL_HINT.into(),
-            FetchError::BadTimeout(_) => "write e.g. ENVM_HTTP_TIMEOUT=60, or unset it (30 s)".into(),
-            _ => return None,
-        })
-    }
-}
-
-impl FetchError {
-    /// Worth trying again.
-    fn transient(&self) -> bool {
-        match self {
-            FetchError::Unreachable { .. } | FetchError::Body { .. } => true,
-            FetchError::Status { status, .. } => *status >= 500 || *status == 429,
-            _ => false,
-        }
-    }
-
-    fn with_attempts(mut self, n: u32) -> FetchError {
-        if let FetchError::Status { attempts, .. }
-        | FetchError::Unreachable { attempts, .. }
-        | FetchError::Body { attempts, .. } = &mut self
-        {
-            *attempts = n;
-        }
-        self
-    }
-}
 
 /// The HTTP client and the network policy of this run.
 #[derive(Clone)]
