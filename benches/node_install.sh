@@ -79,7 +79,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 run_envm() { # binary -> seconds of one cold install
     local bin=$1 home=$TMP/home-$RANDOM$RANDOM signed='' t0 t1
     mkdir -p "$home/config"
-    # Only a build that verifies signatures knows [signatures] (older ones refuse the table).
+    # Only a build that verifies signatures gets the [signatures] table (older ones do not know it).
     if grep -qaF 'allow-unsigned' "$bin"; then
         signed=1
         cp "$TMP/config-signed/config.toml" "$home/config/"
