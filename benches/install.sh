@@ -3,7 +3,10 @@
 # from a loopback server, cold cache, into tmpfs, against the by-hand pipeline
 #   curl -s URL | tee >(sha256sum >&2) | tar -xz   (or -xJ)
 # measured in the same run, alternating. Prints median wall times, the ratio, and envm's peak
-# RSS (/usr/bin/time -v). Usage: benches/install.sh [RUNS]   (needs a release build, curl, python3)
+# RSS (/usr/bin/time -v). Usage: benches/install.sh [RUNS]   (needs a release build, curl, python3
+# with `cryptography`). The zig tarball carries a `.minisig` made by a throwaway minisign key
+# (prehashed ED, trusted comment naming the file) that the temp global config trusts through
+# `[signatures] zig-keys`, so the envm figure includes signature verification.
 set -euo pipefail
 
 RUNS=${1:-5}
@@ -57,6 +60,27 @@ cat > "$WWW/zig/index.json" <<JSON
 {"9.9.9":{"date":"2025-01-01","$ARCH-linux":{"tarball":"https://ziglang.org/download/9.9.9/$XZ","shasum":"$XZ_SHA","size":"1"}}}
 JSON
 
+# --- a throwaway minisign key signs the zig tarball the way Zig's release process does --------
+mkdir -p "$TMP/config"
+ZIG_KEY=$(python3 - "$WWW/zig/9.9.9/$XZ" <<'PY'
+import base64, hashlib, os, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+path = sys.argv[1]
+key, key_id = Ed25519PrivateKey.generate(), os.urandom(8)
+public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+with open(path, "rb") as f:
+    signature = key.sign(hashlib.blake2b(f.read(), digest_size=64).digest())
+comment = "timestamp:1748000000\tfile:%s\thashed" % os.path.basename(path)
+b64 = lambda raw: base64.b64encode(raw).decode()
+with open(path + ".minisig", "w") as f:
+    f.write("untrusted comment: signature from minisign secret key\n%s\ntrusted comment: %s\n%s\n" % (
+        b64(b"ED" + key_id + signature), comment, b64(key.sign(signature + comment.encode()))))
+print(b64(b"Ed" + key_id + public))
+PY
+)
+printf '[signatures]\nzig-keys = ["%s"]\n' "$ZIG_KEY" > "$TMP/config/config.toml"
+
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 (cd "$WWW" && exec python3 -m http.server "$PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
 SERVER_PID=$!
@@ -69,6 +93,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 run_envm() { # tool spec -> seconds; RSS (KiB) appended to $TMP/rss-$tool
     local tool=$1 home=$TMP/home-$RANDOM
     local t0 t1
+    mkdir -p "$home/config" && cp "$TMP/config/config.toml" "$home/config/"
     t0=$(now)
     env -i PATH="$PATH" HOME="$TMP" CI=1 ENVM_HOME="$home" \
         ENVM_GO_MIRROR="$BASE/go" ENVM_ZIG_MIRROR="$BASE/zig" \
