@@ -22,6 +22,24 @@ pub fn os() -> Vec<OsString> {
     }
 }
 
+/// Records the C entry point's `argc`/`argv` (see [`set`]) and returns the file name the
+/// process was started under (`node` for `/…/shims/node`): what decides between the command
+/// line and a shim.
+///
+/// # Safety
+/// As [`from_c`].
+pub unsafe fn init_from_c(
+    argc: std::os::raw::c_int,
+    argv: *const *const std::os::raw::c_char,
+) -> OsString {
+    // SAFETY: forwarded from the caller.
+    let args = unsafe { from_c(argc, argv) };
+    let arg0 = args.first().cloned().unwrap_or_default();
+    set(args);
+    let path = std::path::Path::new(&arg0);
+    path.file_name().unwrap_or(arg0.as_os_str()).to_os_string()
+}
+
 /// Copies a C `argv` of `argc` entries (null entries end it early).
 ///
 /// # Safety

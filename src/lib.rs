@@ -7,6 +7,7 @@
 //! are shown), [`digest`], [`files`] (atomic writes), [`host`] and [`layout`].
 
 pub mod args;
+pub mod binaries;
 pub mod cli;
 pub mod clock;
 pub mod diag;

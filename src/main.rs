@@ -1,6 +1,7 @@
-//! The `envm` binary, and every shim: links in the shims folder point here, so the name this
-//! process was started under picks the mode before anything else is set up (rustup's model).
-//! `envm…` runs the command line; any other name is a shim for that executable.
+//! The `envm` binary. The name this process was started under picks the mode before anything
+//! else is set up (rustup's model): `envm…` runs the command line; any other name is a shim
+//! for that executable. Shims link to the smaller `envm-shim` (`src/bin/envm-shim.rs`) when
+//! it is installed beside this binary, and here otherwise.
 //!
 //! `main` is the C entry point (`no_main`): a shim's whole budget is a fraction of a
 //! millisecond, and std's own start-up (stack-guard discovery through `/proc/self/maps`,
@@ -20,16 +21,12 @@ pub unsafe extern "C" fn main(
     argv: *const *const std::os::raw::c_char,
 ) -> std::os::raw::c_int {
     use std::io::Write;
-    use std::path::Path;
     // SAFETY: the C runtime passes `argc` valid entries in `argv`.
-    let args = unsafe { envm::args::from_c(argc, argv) };
-    let arg0 = args.first().cloned().unwrap_or_default();
-    envm::args::set(args);
-    let name = Path::new(&arg0).file_name().unwrap_or(arg0.as_os_str());
+    let name = unsafe { envm::args::init_from_c(argc, argv) };
     let code = if name.is_empty() || name.as_encoded_bytes().starts_with(b"envm") {
         envm::cli::status()
     } else {
-        envm::run::shim::main(name)
+        envm::run::shim::main(&name)
     };
     let _ = std::io::stdout().flush();
     code.into()

@@ -81,11 +81,12 @@ pub struct ReshimReport {
     pub removed: Vec<String>,
 }
 
-/// Rebuilds the shims folder from what is installed: a link to the running `envm` binary for
-/// every exported executable, stale ones removed, and the index rewritten.
+/// Rebuilds the shims folder from what is installed: a link to the shim binary
+/// ([`crate::binaries::shim_target`]: `envm-shim` beside the running envm, else envm itself)
+/// for every exported executable, stale ones removed, and the index rewritten.
 pub fn reshim(layout: &Layout) -> Result<ReshimReport, LinkError> {
-    let exe = std::env::current_exe().map_err(LinkError::CurrentExe)?;
-    reshim_to(layout, &exe)
+    let exe = crate::binaries::current().map_err(LinkError::CurrentExe)?;
+    reshim_to(layout, &crate::binaries::shim_target(&exe))
 }
 
 /// [`reshim`] with the link target given (tests and benchmarks point shims at a chosen binary).

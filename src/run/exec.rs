@@ -140,11 +140,12 @@ pub fn exec_replace(program: &Path, arg0: &OsStr, args: &[OsString], env: &Env) 
 /// Set on the envm commands a shim or hook runs: they print no "put the shims on PATH" hint.
 pub const NO_PATH_HINT_VAR: &str = "__ENVM_NO_PATH_HINT";
 
-/// Runs this envm binary with `args` in `cwd` as a child and waits: stdin closed, its stdout
-/// sent to stderr, so the stdout of the program it runs for stays clean.
+/// Runs envm's command line (this binary, or the `envm` beside the shim binary) with `args`
+/// in `cwd` as a child and waits: stdin closed, its stdout sent to stderr, so the stdout of
+/// the program it runs for stays clean.
 pub fn run_envm_child(args: &[&OsStr], cwd: &Path) -> io::Result<std::process::ExitStatus> {
     use std::os::fd::AsFd;
-    let exe = std::env::current_exe()?;
+    let exe = crate::binaries::command_line(&crate::binaries::current()?)?;
     let stderr = io::stderr().as_fd().try_clone_to_owned()?;
     std::process::Command::new(exe)
         .args(args)

@@ -379,14 +379,15 @@ fn system_target(
 }
 
 /// The next executable called `name` on PATH that is not a shim: folders that are the shims
-/// folder (under any spelling) are skipped, and so is any file that is envm itself.
+/// folder (under any spelling) are skipped, and so is any file that is envm or its shim
+/// binary.
 pub fn next_on_path(layout: &Layout, name: &OsStr) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     let shims = layout.shims_dir();
     let shims_real = std::fs::canonicalize(&shims).ok();
-    let envm_real = std::env::current_exe()
-        .ok()
-        .and_then(|e| std::fs::canonicalize(e).ok());
+    let own = crate::binaries::current()
+        .map(|exe| crate::binaries::both(&exe))
+        .unwrap_or_default();
     for dir in exec::split_path(&path) {
         let dir = Path::new(dir);
         if dir == shims || (shims_real.is_some() && std::fs::canonicalize(dir).ok() == shims_real) {
@@ -396,7 +397,9 @@ pub fn next_on_path(layout: &Layout, name: &OsStr) -> Option<PathBuf> {
         if !exec::is_executable(&candidate) {
             continue;
         }
-        if envm_real.is_some() && std::fs::canonicalize(&candidate).ok() == envm_real {
+        if !own.is_empty()
+            && std::fs::canonicalize(&candidate).is_ok_and(|real| own.contains(&real))
+        {
             continue;
         }
         return Some(candidate);

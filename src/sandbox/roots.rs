@@ -174,13 +174,11 @@ pub fn compute(
     roots.read.push(PathBuf::from("/dev/shm"));
     roots.read.push(site.project.clone());
     roots.read.extend(envm_folders(layout, site, own));
-    // The program and envm itself: one file each, in canonical form.
+    // The program, envm and its shim binary (shims inside run it): one file each, canonical.
     roots.read.extend(program.canonicalize().ok());
-    roots.read.extend(
-        std::env::current_exe()
-            .ok()
-            .and_then(|p| p.canonicalize().ok()),
-    );
+    if let Ok(exe) = crate::binaries::current() {
+        roots.read.extend(crate::binaries::both(&exe));
+    }
     if settings.fs == FsPolicy::WorkspaceWrite {
         roots.write.push(site.project.clone());
         roots.write.push(cache);
