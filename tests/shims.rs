@@ -306,7 +306,7 @@ fn reshim_links_every_exported_binary_and_removes_stale_ones() {
     );
     for name in &names {
         let target = std::fs::read_link(env.shims_dir().join(name)).unwrap();
-        assert_eq!(target, crate::support::envm_bin());
+        assert_eq!(target, crate::support::shim_bin());
     }
     // A binary added after install (`npm i -g`) gets a shim on reshim, and runs.
     let bin22 = env.data().join("installs/node/22.11.0/bin");
@@ -382,6 +382,50 @@ fn concurrent_reshims_never_break_a_running_shim() {
     for r in reshimmers {
         assert!(r.join().unwrap() > 2, "reshims did not run concurrently");
     }
+}
+
+#[test]
+fn shims_run_the_shim_binary_beside_envm_else_envm_itself() {
+    let env = TestEnv::new();
+    let p = two_projects(&env);
+    // Built side by side: the shims run `envm-shim`, and an unpinned install through it runs
+    // the `envm` beside it (ENVM_AUTO_INSTALL covered in the tests above).
+    let target = std::fs::read_link(env.shims_dir().join("node")).unwrap();
+    assert_eq!(target, crate::support::shim_bin());
+    // Under its own name it only says what it is.
+    let mut cmd = Command::new(crate::support::shim_bin());
+    env.prepare(&mut cmd);
+    let out = Run::of(cmd).code(2);
+    assert!(out.stderr.contains("Use `envm` for commands"), "{}", out.stderr);
+
+    // envm alone in a folder (a copied binary): its reshim links the shims to envm itself,
+    // which runs them.
+    let lone = env.root().join("lone");
+    std::fs::create_dir_all(&lone).unwrap();
+    executable_copy(&crate::support::envm_bin(), &lone.join("envm"));
+    let mut cmd = Command::new(lone.join("envm"));
+    cmd.arg("reshim");
+    env.prepare(&mut cmd);
+    Run::of(cmd).ok();
+    for name in ["node", "npm", "npx"] {
+        let target = std::fs::read_link(env.shims_dir().join(name)).unwrap();
+        assert_eq!(target, lone.join("envm"));
+    }
+    let out = Run::of(shim(&env, "node", &p.p20, ["--version"])).ok();
+    assert_eq!(out.stdout, "v20.18.1\n");
+
+    // A shim binary without its envm cannot install what is missing, and says why.
+    let bare = env.root().join("bare");
+    std::fs::create_dir_all(&bare).unwrap();
+    executable_copy(&crate::support::shim_bin(), &bare.join("envm-shim"));
+    let link = env.shims_dir().join("node");
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(bare.join("envm-shim"), &link).unwrap();
+    let proj = env.write("p23/.nvmrc", "23\n");
+    let out = Run::of(shim(&env, "node", proj.parent().unwrap(), NOARGS)).code(1);
+    assert!(out.stderr.contains("no `envm` beside"), "{}", out.stderr);
+    let out = Run::of(shim(&env, "node", &p.p22, ["--version"])).ok();
+    assert_eq!(out.stdout, "v22.11.0\n");
 }
 
 /// Makes `dst` a runnable copy of the executable `src`. A hard link needs no write at all;

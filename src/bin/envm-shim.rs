@@ -30,8 +30,9 @@ pub unsafe extern "C" fn main(
     let name = unsafe { envm::args::init_from_c(argc, argv) };
     if name.is_empty() || name.as_encoded_bytes().starts_with(b"envm") {
         eprintln!(
-            "envm-shim: this is the program envm's shims run; it runs a toolchain's program when \
-             started under that program's name (`node`, `python` …). Use `envm` for commands."
+            "envm-shim: this is the program envm's shims run: started under the name of a \
+             toolchain's program (a link in the shims folder), it runs that program. Use `envm` \
+             for commands."
         );
         return 2;
     }

@@ -18,6 +18,11 @@ pub fn envm_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_envm"))
 }
 
+/// Path of the `envm-shim` binary beside it: what reshim links the shims to.
+pub fn shim_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_envm-shim"))
+}
+
 /// One test's world: `root/envm` is `ENVM_HOME`, `root/home` is `HOME`, `root/work` is the
 /// working directory commands start in.
 pub struct TestEnv {
