@@ -48,7 +48,10 @@ pub fn command_line(exe: &Path) -> io::Result<PathBuf> {
 /// PATH search skips.
 pub fn both(exe: &Path) -> Vec<PathBuf> {
     let mut all: Vec<PathBuf> = exe.canonicalize().into_iter().collect();
-    for partner in [sibling(exe, ENVM), sibling(exe, SHIM)].into_iter().flatten() {
+    for partner in [sibling(exe, ENVM), sibling(exe, SHIM)]
+        .into_iter()
+        .flatten()
+    {
         if !all.contains(&partner) {
             all.push(partner);
         }
@@ -80,7 +83,7 @@ mod tests {
         executable(&envm);
         assert_eq!(shim_target(&envm), envm);
         assert_eq!(command_line(&envm).unwrap(), envm);
-        assert_eq!(both(&envm), [envm.clone()]);
+        assert_eq!(both(&envm), vec![envm.clone()]);
         let shim = dir.join(SHIM);
         executable(&shim);
         assert_eq!(shim_target(&envm), shim);

@@ -112,14 +112,16 @@ fn action_steps_install_the_pins_for_the_next_step() {
     assert!(output(&env, "cache-key").contains("-lock-"));
 }
 
-/// A release server with a fake envm per platform and SHA256SUMS for both.
+/// A release server with a fake envm and envm-shim per platform and SHA256SUMS for all four.
 fn publish_release(dist: &Dist, prefix: &str) -> String {
     let mut sums = String::new();
     for arch in ["x64", "arm64"] {
-        let asset = format!("envm-linux-{arch}");
-        let body = format!("#!/bin/sh\necho \"envm 9.9.9 ({arch})\"\n").into_bytes();
-        sums.push_str(&format!("{}  {asset}\n", sha256_hex(&body)));
-        dist.put(&format!("{prefix}/{asset}"), body);
+        for name in ["envm", "envm-shim"] {
+            let asset = format!("{name}-linux-{arch}");
+            let body = format!("#!/bin/sh\necho \"{name} 9.9.9 ({arch})\"\n").into_bytes();
+            sums.push_str(&format!("{}  {asset}\n", sha256_hex(&body)));
+            dist.put(&format!("{prefix}/{asset}"), body);
+        }
     }
     dist.put(&format!("{prefix}/SHA256SUMS"), sums.clone().into_bytes());
     sums
@@ -163,6 +165,9 @@ fn get_envm_installs_the_verified_binary_for_this_host() {
             .unwrap();
         let want = format!("envm 9.9.9 ({})\n", host_asset());
         assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+        let out = Command::new(dir.join("envm-shim")).output().unwrap();
+        let want = format!("envm-shim 9.9.9 ({})\n", host_asset());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want);
     }
 }
 
@@ -172,12 +177,20 @@ fn get_envm_refuses_a_tampered_binary_and_installs_nothing() {
     let env = TestEnv::new();
     let prefix = "/releases/download/v9.9.9";
     let sums = publish_release(&dist, prefix);
-    let asset = format!("{prefix}/envm-linux-{}", host_asset());
-    dist.put(&asset, b"#!/bin/sh\necho owned\n".to_vec());
     let dir = env.root().join("bin");
-    let run = get_envm(&env, &dist, Some("v9.9.9"), &dir).code(1);
-    assert!(run.stderr.contains("checksum mismatch"), "{}", run.stderr);
-    assert!(!dir.exists(), "nothing installed");
+    // Either binary tampered with: refused, and neither is installed.
+    for name in ["envm-shim", "envm"] {
+        let asset = format!("{prefix}/{name}-linux-{}", host_asset());
+        dist.put(&asset, b"#!/bin/sh\necho owned\n".to_vec());
+        let run = get_envm(&env, &dist, Some("v9.9.9"), &dir).code(1);
+        assert!(run.stderr.contains("checksum mismatch"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("for {name}-linux")),
+            "{}",
+            run.stderr
+        );
+        assert!(!dir.exists(), "nothing installed");
+    }
 
     // No entry for this host's binary: refused as well (fail closed).
     let other: String = sums
@@ -195,7 +208,11 @@ fn get_envm_refuses_a_tampered_binary_and_installs_nothing() {
 
 #[test]
 fn action_and_install_scripts_are_shellcheck_clean() {
-    for (shell, name) in [("sh", "get-envm.sh"), ("bash", "action-install")] {
+    for (shell, name) in [
+        ("sh", "get-envm.sh"),
+        ("bash", "action-install"),
+        ("bash", "install"),
+    ] {
         let out = Command::new("shellcheck")
             .arg(format!("--shell={shell}"))
             .arg(script(name))
@@ -231,6 +248,7 @@ fn action_download_step_installs_the_released_envm() {
         .unwrap();
     let want = format!("envm 9.9.9 ({})\n", host_asset());
     assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+    assert!(bin.join("envm-shim").is_file());
     // The install step, not the download, puts it on the job's PATH.
     assert!(!env.root().join("github_path").exists());
 }

@@ -504,6 +504,7 @@ fn doctor_reports_each_check() {
         "seccomp",
         "libc",
         "shims on PATH",
+        "shim binary",
         "pins here",
     ]
     .into_iter()
@@ -521,6 +522,7 @@ fn doctor_reports_each_check() {
     };
     assert_eq!(by("landlock")["ok"], true, "{}", by("landlock"));
     assert_eq!(by("shims on PATH")["ok"], false);
+    assert_eq!(by("shim binary")["ok"], true, "{}", by("shim binary"));
     assert!(
         by("pins here")["detail"]
             .as_str()

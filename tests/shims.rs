@@ -396,7 +396,11 @@ fn shims_run_the_shim_binary_beside_envm_else_envm_itself() {
     let mut cmd = Command::new(crate::support::shim_bin());
     env.prepare(&mut cmd);
     let out = Run::of(cmd).code(2);
-    assert!(out.stderr.contains("Use `envm` for commands"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Use `envm` for commands"),
+        "{}",
+        out.stderr
+    );
 
     // envm alone in a folder (a copied binary): its reshim links the shims to envm itself,
     // which runs them.
@@ -413,6 +417,26 @@ fn shims_run_the_shim_binary_beside_envm_else_envm_itself() {
     }
     let out = Run::of(shim(&env, "node", &p.p20, ["--version"])).ok();
     assert_eq!(out.stdout, "v20.18.1\n");
+    // doctor says so, from either envm.
+    let mut cmd = Command::new(lone.join("envm"));
+    cmd.args(["doctor", "--json"]);
+    env.prepare(&mut cmd);
+    let lone_says = shim_binary_check(Run::of(cmd).ok());
+    assert_eq!(lone_says["ok"], false);
+    assert!(
+        lone_says["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no envm-shim beside")
+    );
+    let built_says = shim_binary_check(Run::of(env.envm(["doctor", "--json"])).ok());
+    assert_eq!(built_says["ok"], false);
+    assert!(
+        built_says["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`envm reshim` re-points them")
+    );
 
     // A shim binary without its envm cannot install what is missing, and says why.
     let bare = env.root().join("bare");
@@ -426,6 +450,17 @@ fn shims_run_the_shim_binary_beside_envm_else_envm_itself() {
     assert!(out.stderr.contains("no `envm` beside"), "{}", out.stderr);
     let out = Run::of(shim(&env, "node", &p.p22, ["--version"])).ok();
     assert_eq!(out.stdout, "v22.11.0\n");
+}
+
+/// The "shim binary" entry of `envm doctor --json`'s output.
+fn shim_binary_check(doctor: Run) -> serde_json::Value {
+    let checks = doctor.json();
+    let found = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "shim binary");
+    found.expect("doctor has a shim binary check").clone()
 }
 
 /// Makes `dst` a runnable copy of the executable `src`. A hard link needs no write at all;

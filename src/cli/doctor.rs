@@ -1,6 +1,6 @@
 //! `envm doctor [--json]`: what works on this host and what doesn't — the sandbox layers
 //! (Landlock ABI, user, mount and PID namespaces, seccomp, x32), the libc toolchains are built against,
-//! whether the shims folder is on PATH, and the pins found here — each ok or missing, with
+//! whether the shims folder is on PATH and which binary its links run, and the pins found here — each ok or missing, with
 //! what that means.
 
 use serde::Serialize;
@@ -201,6 +201,49 @@ fn shims_check(ctx: &Context) -> Check {
     }
 }
 
+/// Which binary the shims run: `envm-shim` beside envm (the small one), else envm itself; and
+/// whether the links in the shims folder point there yet.
+fn shim_binary_check(ctx: &Context) -> Check {
+    let Ok(exe) = crate::binaries::current() else {
+        return check("shim binary", false, "cannot tell where envm runs from");
+    };
+    let target = crate::binaries::shim_target(&exe);
+    let linked = std::fs::read_dir(ctx.layout.shims_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| !e.file_name().as_encoded_bytes().starts_with(b"."))
+        .find_map(|e| std::fs::read_link(e.path()).ok());
+    if linked.as_ref().is_some_and(|l| *l != target) {
+        return check(
+            "shim binary",
+            false,
+            format!(
+                "the shims run {}, not {}: `envm reshim` re-points them",
+                linked.unwrap_or_default().display(),
+                target.display()
+            ),
+        );
+    }
+    if target == exe {
+        check(
+            "shim binary",
+            false,
+            format!(
+                "no {} beside {}: shims run envm itself, which starts slower (scripts/install and get-envm.sh install both)",
+                crate::binaries::SHIM,
+                exe.display()
+            ),
+        )
+    } else {
+        check(
+            "shim binary",
+            true,
+            format!("shims run {}", target.display()),
+        )
+    }
+}
+
 fn pins_check(ctx: &Context) -> Check {
     match project::find_all(&ctx.cwd, &ctx.layout) {
         Ok(found) if found.is_empty() => check(
@@ -257,6 +300,7 @@ pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
         seccomp_check(),
         libc_check(),
         shims_check(ctx),
+        shim_binary_check(ctx),
         pins_check(ctx),
     ];
     checks.extend(download_checks(ctx));
