@@ -51,7 +51,8 @@ impl Arena {
     /// Reserves `layout` in the block; `None` when it does not fit.
     fn bump(&self, layout: Layout) -> Option<*mut u8> {
         let base = self.base();
-        let mut next = self.next.load(Ordering::Relaxed);
+        // Acquire: bytes rolled back by another thread were zeroed before its release.
+        let mut next = self.next.load(Ordering::Acquire);
         loop {
             let start = (base + next).checked_next_multiple_of(layout.align())? - base;
             let end = start.checked_add(layout.size())?;
@@ -60,7 +61,7 @@ impl Arena {
             }
             match self
                 .next
-                .compare_exchange_weak(next, end, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange_weak(next, end, Ordering::AcqRel, Ordering::Acquire)
             {
                 // SAFETY: `start` is within the block (end <= ARENA_BYTES).
                 Ok(_) => return Some(unsafe { (base as *mut u8).add(start) }),
@@ -109,15 +110,15 @@ unsafe impl GlobalAlloc for Arena {
         }
         let end = ptr as usize + layout.size() - self.base();
         let start = ptr as usize - self.base();
+        // Zeroed first (for `alloc_zeroed`): once rolled back, another thread may be handed
+        // these bytes at once. The caller gave them up, and the arena hands bytes out again
+        // only through the roll-back below.
+        // SAFETY: the range was allocated here and the caller no longer uses it.
+        unsafe { ptr.write_bytes(0, layout.size()) };
         // Roll back the most recent allocation; anything older stays used until exit.
-        if self
+        let _ = self
             .next
-            .compare_exchange(end, start, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-        {
-            // SAFETY: the range was ours and is free again; zero it for `alloc_zeroed`.
-            unsafe { ptr.write_bytes(0, layout.size()) };
-        }
+            .compare_exchange(end, start, Ordering::Release, Ordering::Relaxed);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -126,16 +127,20 @@ unsafe impl GlobalAlloc for Arena {
             let old_end = start + layout.size();
             if let Some(new_end) = start.checked_add(new_size)
                 && new_end <= ARENA_BYTES
-                && self
-                    .next
-                    .compare_exchange(old_end, new_end, Ordering::Relaxed, Ordering::Relaxed)
-                    .is_ok()
             {
                 if new_end < old_end {
-                    // SAFETY: the tail just released lies within the block.
+                    // Zeroed before it is released (see `dealloc`); if the release fails,
+                    // the copy below takes only the first `new_size` bytes.
+                    // SAFETY: the tail is part of this allocation.
                     unsafe { ptr.add(new_size).write_bytes(0, old_end - new_end) };
                 }
-                return ptr;
+                if self
+                    .next
+                    .compare_exchange(old_end, new_end, Ordering::AcqRel, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    return ptr;
+                }
             }
         }
         // SAFETY: the caller guarantees `new_size` and `layout.align()` form a valid layout.
