@@ -12,8 +12,9 @@
 # run's time is pooled before taking medians. Target (issue 12): the installed shim's
 # overhead <= 1.3x the floor's.
 #
-# hook-env: `envm hook-env bash` with nothing changed (target <= 1 ms) and right after a cd
-# into another project (<= 3 ms).
+# hook-env: the prompt hook with nothing changed (target <= 1 ms) and right after a cd into
+# another project (<= 3 ms), run as activation runs it (`envm-shim hook-env bash`) and as
+# `envm hook-env bash` (what it runs without envm-shim).
 #
 # Usage: benches/shim.sh [ROUNDS] [RUNS_PER_ROUND]
 set -euo pipefail
@@ -124,14 +125,25 @@ for name, t, target in (
     print(f"  {name:<30} {t:.3f} ms  overhead {o:.3f} ms  = {o / fo:.2f}x the floor's{target}")
 PY
 
-echo "hook-env bash (pins 20 levels up)"
-eval "$("$envm" hook-env bash)"
+echo "hook-env bash (pins 20 levels up): what activation runs (envm-shim, musl), and envm"
+eval "$("$shim_musl" hook-env bash)"
 export __ENVM_STATE
-unchanged=$(measure "unchanged=$envm hook-env bash" | cut -d' ' -f2)
+declare -A hook
+while read -r name ms; do hook[$name]=$ms; done < <(measure \
+  "shim=$shim_musl hook-env bash" \
+  "envm=$envm hook-env bash")
 cd "$other"
-after_cd=$(measure "after-cd=$envm hook-env bash" | cut -d' ' -f2)
-[ -n "$("$envm" hook-env bash)" ] || { echo "hook-env did not notice the cd" >&2; exit 1; }
+while read -r name ms; do hook[cd-$name]=$ms; done < <(measure \
+  "shim=$shim_musl hook-env bash" \
+  "envm=$envm hook-env bash")
+for bin in "$shim_musl" "$envm"; do
+  [ -n "$("$bin" hook-env bash)" ] || { echo "$bin hook-env did not notice the cd" >&2; exit 1; }
+done
 cd "$deep"
-[ -z "$("$envm" hook-env bash)" ] || { echo "hook-env not silent when unchanged" >&2; exit 1; }
-echo "  unchanged                  $unchanged ms (median; target <= 1 ms)"
-echo "  after cd to a project      $after_cd ms (median; target <= 3 ms)"
+for bin in "$shim_musl" "$envm"; do
+  [ -z "$("$bin" hook-env bash)" ] || { echo "$bin hook-env not silent when unchanged" >&2; exit 1; }
+done
+echo "  unchanged, envm-shim         ${hook[shim]} ms (median; target <= 1 ms)"
+echo "  unchanged, envm              ${hook[envm]} ms"
+echo "  after cd, envm-shim          ${hook[cd-shim]} ms (median; target <= 3 ms)"
+echo "  after cd, envm               ${hook[cd-envm]} ms"

@@ -1,6 +1,7 @@
 # envm shell activation for bash. Load it from ~/.bashrc with:
 #   eval "$(envm activate bash)"
-# `envm activate bash` prints this file after a line setting _ENVM_BIN to envm's full path.
+# `envm activate bash` prints this file after a line setting _ENVM_BIN to the full path of the
+# binary that answers `hook-env` (envm-shim beside envm, else envm).
 # Before each prompt, and before any command that runs in another directory than the last
 # hook saw (`cd proj && python` on one line), `envm hook-env bash` puts the toolchains pinned
 # for the current directory first on PATH (and takes the previous project's off); it prints

@@ -5,6 +5,8 @@
 //! Test-only: `ENVM_TEST_HOST_LIBC` (`musl`, `glibc-2.17`) replaces the detected C library so
 //! tests can exercise host-fit refusals. It is not a user setting.
 
+mod c_library;
+
 use std::fmt;
 
 /// CPU architectures envm ships artifacts for.
@@ -169,8 +171,22 @@ fn parse_glibc_version(text: &str) -> Option<Libc> {
     Some(Libc::Glibc(major, minor))
 }
 
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+/// The host's C library: what the system's own programs use ([`c_library`], asked once per
+/// process), else what envm was built with.
 fn detect_libc() -> Libc {
+    static FOUND: std::sync::OnceLock<Libc> = std::sync::OnceLock::new();
+    *FOUND.get_or_init(|| {
+        let system = cfg!(target_os = "linux")
+            .then(|| {
+                c_library::detect(std::path::Path::new("/bin/sh"), std::path::Path::new("ldd"))
+            })
+            .flatten();
+        system.unwrap_or_else(built_with)
+    })
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn built_with() -> Libc {
     // SAFETY: gnu_get_libc_version returns a pointer to a static NUL-terminated string.
     let text = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
     text.to_str()
@@ -180,12 +196,12 @@ fn detect_libc() -> Libc {
 }
 
 #[cfg(all(target_os = "linux", target_env = "musl"))]
-fn detect_libc() -> Libc {
+fn built_with() -> Libc {
     Libc::Musl
 }
 
 #[cfg(not(all(target_os = "linux", any(target_env = "gnu", target_env = "musl"))))]
-fn detect_libc() -> Libc {
+fn built_with() -> Libc {
     Libc::None
 }
 

@@ -221,6 +221,40 @@ fn hook_env_is_silent_until_the_directory_or_a_pin_file_changes() {
 }
 
 #[test]
+fn the_prompt_hook_runs_envm_shim_which_answers_as_envm_does() {
+    let env = TestEnv::new();
+    let p = two_projects(&env);
+    let script = Run::of(env.envm(["activate", "bash"])).ok().stdout;
+    let shim_bin = crate::support::shim_bin();
+    assert!(
+        script.starts_with(&format!("_ENVM_BIN={}\n", q(&shim_bin))),
+        "{script}"
+    );
+    // The same output from both binaries, first visit and unchanged.
+    let answer = |bin: &Path, state: Option<&str>, path: &str| {
+        let mut cmd = Command::new(bin);
+        cmd.args(["hook-env", "bash"]);
+        env.prepare(&mut cmd);
+        cmd.current_dir(&p.p22).env("PATH", path);
+        if let Some(state) = state {
+            cmd.env("__ENVM_STATE", state);
+        }
+        Run::of(cmd).ok().stdout
+    };
+    let first = answer(&shim_bin, None, "/usr/bin:/bin");
+    assert_eq!(first, answer(&envm_bin(), None, "/usr/bin:/bin"));
+    let path = exported(&first, "PATH").unwrap();
+    assert_eq!(path, format!("{}:/usr/bin:/bin", p.bin22.display()));
+    let state = exported(&first, "__ENVM_STATE").unwrap();
+    assert_eq!(answer(&shim_bin, Some(&state), &path), "");
+    // Anything else is not a hook: envm-shim only says what it is.
+    let mut cmd = Command::new(&shim_bin);
+    cmd.args(["hook-env", "tcsh"]);
+    env.prepare(&mut cmd);
+    Run::of(cmd).code(2);
+}
+
+#[test]
 fn activate_shims_puts_the_shims_folder_on_path_once() {
     let env = TestEnv::new();
     let p = two_projects(&env);

@@ -429,6 +429,13 @@ fn shims_run_the_shim_binary_beside_envm_else_envm_itself() {
             .unwrap()
             .contains("no envm-shim beside")
     );
+    // Its prompt hook is envm itself too.
+    let mut cmd = Command::new(lone.join("envm"));
+    cmd.args(["activate", "bash"]);
+    env.prepare(&mut cmd);
+    let script = Run::of(cmd).ok().stdout;
+    let hook_line = format!("_ENVM_BIN='{}'\n", lone.join("envm").display());
+    assert!(script.starts_with(&hook_line), "{script}");
     let built_says = shim_binary_check(Run::of(env.envm(["doctor", "--json"])).ok());
     assert_eq!(built_says["ok"], false);
     assert!(

@@ -10,7 +10,9 @@
 //! `benches/shim.sh` measures both). A shim never asks which C library it was built with:
 //! installing (which picks downloads for the host) runs `envm install`.
 //!
-//! Run under its own name it only says what it is.
+//! Run under its own name it answers the shell's prompt hook, `envm-shim hook-env SHELL`
+//! (the other process that runs all day; `envm activate` points the hook here), and otherwise
+//! only says what it is.
 
 #![cfg_attr(not(test), no_main)]
 
@@ -29,6 +31,10 @@ pub unsafe extern "C" fn main(
     // SAFETY: the C runtime passes `argc` valid entries in `argv`.
     let name = unsafe { envm::args::init_from_c(argc, argv) };
     if name.is_empty() || name.as_encoded_bytes().starts_with(b"envm") {
+        // The prompt hook (`envm activate` points it here): answered as `envm` answers it.
+        if let Some(shell) = envm::run::activate::hook_env_request(&envm::args::os()) {
+            return envm::run::shim::hook_main(shell).into();
+        }
         eprintln!(
             "envm-shim: this is the program envm's shims run: started under the name of a \
              toolchain's program (a link in the shims folder), it runs that program. Use `envm` \

@@ -14,12 +14,14 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
-    let envm = std::env::current_exe()
+    let envm = crate::binaries::current()
         .map_err(|e| Error::msg(format!("cannot find the envm executable: {e}"), None))?;
+    // The prompt hook runs the binary that starts fastest: envm-shim, when it is beside envm.
+    let hook = crate::binaries::shim_target(&envm);
     let shims = args.shims.then(|| ctx.layout.shims_dir());
     print!(
         "{}",
-        activate::init_script(args.shell, &envm, shims.as_deref())
+        activate::init_script(args.shell, &hook, shims.as_deref())
     );
     Ok(0)
 }

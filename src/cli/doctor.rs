@@ -139,40 +139,27 @@ fn seccomp_check() -> Check {
     check("seccomp", true, format!("filters available{nested}{x32}"))
 }
 
+/// The host's C library as the system's own programs use it (not the one envm was built with).
 fn libc_check() -> Check {
-    #[cfg(target_env = "gnu")]
-    {
-        // SAFETY: glibc returns a static NUL-terminated string.
-        let v = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
-        check(
+    use crate::host::{Host, Libc};
+    match Host::detect().libc {
+        Libc::Glibc(major, minor) => check(
             "libc",
             true,
             format!(
-                "glibc {}: python-build-standalone gnu builds and official node/go/zig builds run",
-                v.to_string_lossy()
+                "glibc {major}.{minor}: python-build-standalone gnu builds and official node/go/zig builds run"
             ),
-        )
-    }
-    #[cfg(not(target_env = "gnu"))]
-    {
-        let musl = std::fs::read_dir("/lib")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .any(|e| e.file_name().to_string_lossy().starts_with("ld-musl-"));
-        if musl {
-            check(
-                "libc",
-                false,
-                "musl: glibc-linked toolchains (official node builds) will not run",
-            )
-        } else {
-            check(
-                "libc",
-                true,
-                "glibc (envm built without glibc; version unknown)",
-            )
-        }
+        ),
+        Libc::Musl => check(
+            "libc",
+            false,
+            "musl: glibc-linked toolchains (official node builds) will not run",
+        ),
+        Libc::None => check(
+            "libc",
+            true,
+            "not Linux: toolchains are picked by OS and CPU",
+        ),
     }
 }
 

@@ -1,13 +1,12 @@
 //! `envm hook-env SHELL`: called by the activation script before each prompt; prints the
 //! statements that bring PATH up to date for the current directory (nothing when unchanged).
+//! The work is [`activate::hook_env_now`], which `envm-shim hook-env SHELL` answers too.
 
 use std::io::Write;
 
-use clap::ValueEnum;
-
 use super::Context;
 use crate::cli::error::Error;
-use crate::run::activate::{self, SAVED_VAR, STATE_VAR, Shell};
+use crate::run::activate::{self, Shell};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,31 +16,12 @@ pub struct Args {
 
 /// The arguments when argv is exactly `envm hook-env SHELL` with a known shell.
 pub fn fast_args() -> Option<Args> {
-    let mut argv = crate::args::os().into_iter().skip(1);
-    let (command, shell) = (argv.next()?, argv.next()?);
-    if command != "hook-env" || argv.next().is_some() {
-        return None;
-    }
-    let shell = Shell::from_str(shell.to_str()?, false).ok()?;
+    let shell = activate::hook_env_request(&crate::args::os())?;
     Some(Args { shell })
 }
 
 pub fn run(ctx: &Context, args: &Args) -> Result<i32, Error> {
-    // What `npm i -g` or `pip install` added since the last prompt gets its shim (one stat
-    // per install when nothing changed). A failure here must not break the prompt.
-    let _ = crate::link::refresh_if_stale(&ctx.layout);
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let state = std::env::var_os(STATE_VAR);
-    let saved = std::env::var_os(SAVED_VAR);
-    let out = activate::hook_env(
-        args.shell,
-        &ctx.layout,
-        &ctx.cwd,
-        &path,
-        state.as_deref(),
-        saved.as_deref(),
-        std::env::var_os("VIRTUAL_ENV").as_deref(),
-    );
+    let out = activate::hook_env_now(args.shell, &ctx.layout, &ctx.cwd);
     // A closed stdout (the prompt went away) is not worth an error.
     let _ = std::io::stdout().write_all(out.as_bytes());
     Ok(0)

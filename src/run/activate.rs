@@ -42,6 +42,16 @@ pub enum Shell {
 }
 
 impl Shell {
+    /// `bash`, `zsh` or `fish`.
+    pub fn from_name(name: &OsStr) -> Option<Shell> {
+        match name.to_str()? {
+            "bash" => Some(Shell::Bash),
+            "zsh" => Some(Shell::Zsh),
+            "fish" => Some(Shell::Fish),
+            _ => None,
+        }
+    }
+
     fn script(self) -> &'static str {
         match self {
             Shell::Bash => include_str!("../../shims/envm.bash"),
@@ -90,8 +100,11 @@ impl Shell {
 }
 
 /// What `envm activate SHELL` prints: with `shims`, a line putting that folder on PATH;
-/// otherwise the path of `envm` and the shell's hook script.
-pub fn init_script(shell: Shell, envm: &Path, shims: Option<&Path>) -> String {
+/// otherwise the path of the hook's binary and the shell's hook script.
+///
+/// The hook runs `_ENVM_BIN hook-env SHELL` before every prompt: `_ENVM_BIN` is `hook`, the
+/// binary that answers it fastest (`envm-shim` beside envm, else envm).
+pub fn init_script(shell: Shell, hook: &Path, shims: Option<&Path>) -> String {
     if let Some(shims) = shims {
         let dir = shell.quote(shims.as_os_str());
         return match shell {
@@ -101,7 +114,7 @@ pub fn init_script(shell: Shell, envm: &Path, shims: Option<&Path>) -> String {
             Shell::Fish => format!("contains -- {dir} $PATH; or set -gx PATH {dir} $PATH\n"),
         };
     }
-    let bin = shell.quote(envm.as_os_str());
+    let bin = shell.quote(hook.as_os_str());
     let set_bin = match shell {
         Shell::Bash | Shell::Zsh => format!("_ENVM_BIN={bin}\n"),
         Shell::Fish => format!("set -g _ENVM_BIN {bin}\n"),
@@ -150,6 +163,35 @@ fn join_path(dirs: &[PathBuf]) -> OsString {
 /// `state` (the value of [`STATE_VAR`]): nothing when nothing changed, else statements
 /// setting PATH and the new state. Problems with pins are reported on stderr, once per
 /// change, and never stop the prompt.
+/// The shell when `args` (argv) is exactly `… hook-env SHELL` with a known shell: the form
+/// activation runs before every prompt, answered by `envm` and by `envm-shim` without the
+/// command line's parser.
+pub fn hook_env_request(args: &[OsString]) -> Option<Shell> {
+    match args {
+        [_, command, shell] if command == "hook-env" => Shell::from_name(shell),
+        _ => None,
+    }
+}
+
+/// What the prompt hook prints in `cwd` now: shims refreshed for what `npm i -g` or `pip
+/// install` added since the last prompt (one stat per install when nothing changed; a failure
+/// must not break the prompt), then [`hook_env`] over this process's environment.
+pub fn hook_env_now(shell: Shell, layout: &Layout, cwd: &Path) -> String {
+    let _ = crate::link::refresh_if_stale(layout);
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let state = std::env::var_os(STATE_VAR);
+    let saved = std::env::var_os(SAVED_VAR);
+    hook_env(
+        shell,
+        layout,
+        cwd,
+        &path,
+        state.as_deref(),
+        saved.as_deref(),
+        std::env::var_os("VIRTUAL_ENV").as_deref(),
+    )
+}
+
 pub fn hook_env(
     shell: Shell,
     layout: &Layout,

@@ -171,6 +171,24 @@ pub fn main(name: &OsStr) -> u8 {
     code.clamp(0, 255) as u8
 }
 
+/// Entry point for `envm-shim hook-env SHELL` (the shell's prompt hook, see
+/// [`crate::run::activate::hook_env_now`]): prints the PATH update; returns the exit status.
+pub fn hook_main(shell: crate::run::activate::Shell) -> u8 {
+    use std::io::Write;
+    let layout = match Layout::from_env() {
+        Ok(layout) => layout,
+        Err(err) => return diag::report(&ShimError::from(err)).clamp(0, 255) as u8,
+    };
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(err) => return diag::report(&ShimError::CurrentDir(err)).clamp(0, 255) as u8,
+    };
+    let out = crate::run::activate::hook_env_now(shell, &layout, &cwd);
+    // A closed stdout (the prompt went away) is not worth an error.
+    let _ = io::stdout().write_all(out.as_bytes());
+    0
+}
+
 /// Runs the program the shim stands for; returns only with a sandboxed run's exit code, or
 /// an error (an unsandboxed program replaces this process).
 fn run(name: &OsStr) -> Result<i32, ShimError> {
