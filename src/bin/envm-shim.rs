@@ -3,7 +3,7 @@
 //! links nothing else: a shim's budget is a fraction of a millisecond, and most of what it
 //! costs beyond the real program's `execve` is starting a process at all — pages of code and
 //! heap to fault in, and the C library's own start-up. So this binary carries only the shim
-//! path (1.4 MB against envm's 9 MB, with the downloader, signatures and command line left
+//! path (1.5 MB against envm's 9 MB, with the downloader, signatures and command line left
 //! out), allocates from a bump arena ([`envm::run::arena`]), and is built for musl by
 //! `scripts/install` where it can be: glibc's start-up probes the CPU's caches with `cpuid`,
 //! which traps to the hypervisor on a virtual machine (≈ 4 µs each, 0.3 ms per process here;
