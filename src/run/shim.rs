@@ -175,18 +175,20 @@ pub fn main(name: &OsStr) -> u8 {
 /// [`crate::run::activate::hook_env_now`]): prints the PATH update; returns the exit status.
 pub fn hook_main(shell: crate::run::activate::Shell) -> u8 {
     use std::io::Write;
-    let layout = match Layout::from_env() {
-        Ok(layout) => layout,
-        Err(err) => return diag::report(&ShimError::from(err)).clamp(0, 255) as u8,
-    };
-    let cwd = match std::env::current_dir() {
-        Ok(cwd) => cwd,
-        Err(err) => return diag::report(&ShimError::CurrentDir(err)).clamp(0, 255) as u8,
-    };
-    let out = crate::run::activate::hook_env_now(shell, &layout, &cwd);
-    // A closed stdout (the prompt went away) is not worth an error.
-    let _ = io::stdout().write_all(out.as_bytes());
-    0
+    let answer = Layout::from_env()
+        .map_err(ShimError::from)
+        .and_then(|layout| {
+            let cwd = std::env::current_dir().map_err(ShimError::CurrentDir)?;
+            Ok(crate::run::activate::hook_env_now(shell, &layout, &cwd))
+        });
+    match answer {
+        Ok(out) => {
+            // A closed stdout (the prompt went away) is not worth an error.
+            let _ = io::stdout().write_all(out.as_bytes());
+            0
+        }
+        Err(err) => diag::report(&err).clamp(0, 255) as u8,
+    }
 }
 
 /// Runs the program the shim stands for; returns only with a sandboxed run's exit code, or
